@@ -1,0 +1,173 @@
+# SPDX-License-Identifier: MIT
+# fastport - one plain GNU Makefile. `make help` lists the targets.
+
+VERSION_MAJOR := 0
+VERSION := 0.1.0
+MODE ?= fast
+CPU ?= native
+
+ifeq ($(filter $(MODE),fast secure debug),)
+$(error MODE must be fast, secure or debug (got '$(MODE)'))
+endif
+
+# Toolchain: CC=gcc, CC=clang, or DSLLVM=/opt/dsllvm (its clang and lld).
+ifdef DSLLVM
+CC := $(DSLLVM)/bin/clang
+AR := $(DSLLVM)/bin/llvm-ar
+TOOL_LDFLAGS := -fuse-ld=lld
+endif
+ifeq ($(origin CC),default)
+CC := cc
+endif
+COMPILER := $(shell $(CC) --version 2>/dev/null | head -n 1)
+ifeq ($(COMPILER),)
+$(error compiler '$(CC)' not found)
+endif
+IS_CLANG := $(if $(findstring clang,$(COMPILER)),1,)
+ifndef DSLLVM
+ifeq ($(origin AR),default)
+AR := $(if $(IS_CLANG),$(shell command -v llvm-ar || echo ar),$(shell command -v gcc-ar || echo ar))
+endif
+endif
+
+REV := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+BUILD := build/$(MODE)
+OBJ := $(BUILD)/obj
+
+WARN := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+	-Wpointer-arith -Wvla
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+BASE_CFLAGS := -std=gnu11 -pthread -fPIC -fvisibility=hidden -D_GNU_SOURCE \
+	-Iinclude -Isrc -ffile-prefix-map=$(CURDIR)/= -ffile-prefix-map=$(CURDIR)=. \
+	$(if $(IS_CLANG),,-frandom-seed=fastport) -MMD -MP
+BASE_LDFLAGS := -pthread -Wl,--build-id=sha1 $(TOOL_LDFLAGS)
+
+ifeq ($(MODE),fast)
+LTO := $(if $(IS_CLANG),-flto=thin,-flto=auto -ffat-lto-objects)
+MODE_CFLAGS := -O3 -march=$(CPU) $(LTO) -fno-plt
+MODE_LDFLAGS := -O3 -march=$(CPU) $(LTO)
+endif
+ifeq ($(MODE),secure)
+AUTOINIT := $(if $(IS_CLANG),-ftrivial-auto-var-init=pattern,-ftrivial-auto-var-init=zero)
+MODE_CFLAGS := -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
+	-fstack-clash-protection -fcf-protection=full $(AUTOINIT) -fno-strict-overflow \
+	-fno-delete-null-pointer-checks -Werror=format-security
+MODE_LDFLAGS := -pie -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--as-needed
+endif
+ifeq ($(MODE),debug)
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+MODE_CFLAGS := -O1 -g -fno-omit-frame-pointer $(SAN) -U_FORTIFY_SOURCE
+MODE_LDFLAGS := $(SAN)
+endif
+
+CFLAGS_ALL := $(BASE_CFLAGS) $(MODE_CFLAGS) $(WARN) $(EXTRA_CFLAGS)
+LDFLAGS_ALL := $(BASE_LDFLAGS) $(MODE_LDFLAGS) $(EXTRA_LDFLAGS)
+
+LIB_SRCS := $(sort $(wildcard src/core/*.c src/net/*.c src/io/*.c src/probe/*.c \
+	src/engine/*.c src/event/*.c))
+CLI_SRCS := $(sort $(wildcard src/cli/*.c))
+LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(OBJ)/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+SONAME := libfastport.so.$(VERSION_MAJOR)
+BIN := $(BUILD)/bin/fastport
+SO := $(BUILD)/lib/$(SONAME)
+STATIC := $(BUILD)/lib/libfastport.a
+HDR := $(BUILD)/include/fastport.h
+
+ifneq ($(V),1)
+Q := @
+quiet = @printf '  %-7s %s\n' '$(1)' '$(2)';
+else
+Q :=
+quiet =
+endif
+
+.PHONY: all clean help unit test demo lab fuzz-build fuzz check-symbols
+all: $(BIN) $(SO) $(STATIC) $(HDR)
+
+# The build identity is a generated header that changes only when its
+# content does, so a new revision rebuilds one object and nothing else.
+GEN := $(BUILD)/gen/build_config.h
+$(GEN): FORCE
+	@mkdir -p $(@D)
+	@printf '#define FP_BUILD_VERSION "%s"\n#define FP_BUILD_MODE "%s"\n#define FP_BUILD_REV "%s"\n#define FP_BUILD_COMPILER "%s"\n#define FP_BUILD_CPU "%s"\n' \
+		'$(VERSION)' '$(MODE)' '$(REV)' '$(subst ",,$(COMPILER))' '$(CPU)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+FORCE:
+
+$(OBJ)/src/core/build_info.o: $(GEN)
+$(OBJ)/src/core/build_info.o: CFLAGS_ALL += -I$(BUILD)/gen
+
+$(OBJ)/%.o: %.c
+	@mkdir -p $(@D)
+	$(call quiet,CC,$<)$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(STATIC): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	@rm -f $@
+	$(call quiet,AR,$@)$(AR) rcsD $@ $^
+
+$(SO): $(LIB_OBJS) src/fastport.map
+	@mkdir -p $(@D)
+	$(call quiet,LD,$@)$(CC) -shared -Wl,-soname,$(SONAME) -Wl,--version-script=src/fastport.map \
+		$(CFLAGS_ALL) -o $@ $(LIB_OBJS) $(LDFLAGS_ALL)
+	$(Q)ln -sf $(SONAME) $(BUILD)/lib/libfastport.so
+
+$(BIN): $(CLI_OBJS) $(STATIC)
+	@mkdir -p $(@D)
+	$(call quiet,LD,$@)$(CC) $(CFLAGS_ALL) -o $@ $(CLI_OBJS) $(STATIC) $(LDFLAGS_ALL)
+
+$(HDR): include/fastport.h
+	@mkdir -p $(@D)
+	$(Q)cp $< $@
+
+# Unit tests: one program per file, linked with the static library.
+$(BUILD)/tests/%: tests/unit/%.c $(STATIC) tests/unit/unit.h
+	@mkdir -p $(@D)
+	$(call quiet,CC,$<)$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(STATIC) $(LDFLAGS_ALL) -lcmocka
+
+unit: $(UNIT_BINS)
+	$(Q)tests/unit/run $(UNIT_BINS)
+
+check-symbols: $(SO)
+	$(Q)tests/check-symbols $(SO)
+
+# Fuzz harnesses (clang, libFuzzer): make fuzz FUZZ_SECONDS=N.
+FUZZ_SECONDS ?= 10
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
+FUZZ_CC ?= clang
+FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Isrc -fsanitize=fuzzer,address,undefined -pthread
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
+	@mkdir -p $(@D) build/fuzz/gen
+	@printf '#define FP_BUILD_VERSION "%s"\n#define FP_BUILD_MODE "fuzz"\n#define FP_BUILD_REV "%s"\n#define FP_BUILD_COMPILER "clang"\n#define FP_BUILD_CPU "generic"\n' '$(VERSION)' '$(REV)' > build/fuzz/gen/build_config.h
+	$(call quiet,FUZZ,$@)$(FUZZ_CC) $(FUZZ_FLAGS) -Ibuild/fuzz/gen -o $@ $< $(LIB_SRCS)
+fuzz-build: $(FUZZ_BINS)
+fuzz: $(FUZZ_BINS)
+	$(Q)tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BINS)
+
+lab: all
+	$(Q)tests/lab/run $(BUILD)
+
+demo:
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tests/lab/demo $(BUILD)
+
+test:
+	$(Q)tests/run-all
+
+clean:
+	rm -rf build dist
+
+help:
+	@echo 'make [MODE=fast|secure|debug] [CC=gcc|clang] [DSLLVM=/opt/dsllvm] [CPU=native|x86-64-v2]'
+	@echo '     [EXTRA_CFLAGS=...] [EXTRA_LDFLAGS=...] [V=1] [WERROR=1]'
+	@echo 'targets: all (default), unit, check-symbols, lab, fuzz, demo, test, clean'
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * fastport.h - the public interface of libfastport, the fastport scan core.
+ *
+ * This is the only public header. Every public name starts with fp_ or FP_.
+ *
+ * ABI rule: the soname is libfastport.so.FP_VERSION_MAJOR. Within one major
+ * version functions are only added, never removed or changed; structures
+ * passed in by the caller carry their own size (fp_config_t.struct_size) so
+ * members can be appended without breaking old callers. Anything that breaks
+ * this rule bumps FP_VERSION_MAJOR and with it the soname.
+ *
+ * Thread safety: a scanner belongs to one thread at a time, except
+ * fp_scanner_stop(), which any thread or a signal handler may call, and
+ * fp_scanner_stats(), which may be called from the event callback.
+ */
+#ifndef FASTPORT_H
+#define FASTPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FP_VERSION_MAJOR 0
+#define FP_VERSION_MINOR 1
+#define FP_VERSION_PATCH 0
+#define FP_VERSION_HEX \
+	((FP_VERSION_MAJOR << 16) | (FP_VERSION_MINOR << 8) | FP_VERSION_PATCH)
+
+#if defined(__GNUC__)
+#define FP_EXTERN __attribute__((visibility("default")))
+#else
+#define FP_EXTERN
+#endif
+
+/*
+ * Error codes. Library functions return 0 on success or one of these
+ * (negative) values; fp_strerror() describes any of them.
+ */
+#define FP_ERRNO_MAP(X)                                                  \
+	X(INVAL, -1, "invalid argument")                                 \
+	X(NOMEM, -2, "out of memory")                                    \
+	X(PERM, -3, "operation not permitted (raw sockets need CAP_NET_RAW)") \
+	X(IO, -4, "input/output error")                                  \
+	X(RANGE, -5, "value out of range")                               \
+	X(NOROUTE, -6, "no route to target")                             \
+	X(NOMAC, -7, "gateway MAC address could not be resolved")        \
+	X(NOTSUP, -8, "not supported")                                   \
+	X(EMPTY, -9, "nothing to scan")                                  \
+	X(STOPPED, -10, "scan was stopped")                              \
+	X(STATE, -11, "call not valid in this state")                    \
+	X(SYS, -12, "system call failed")
+
+typedef enum {
+	FP_OK = 0,
+#define FP__ERR_ENUM(name, val, msg) FP_E##name = (val),
+	FP_ERRNO_MAP(FP__ERR_ENUM)
+#undef FP__ERR_ENUM
+} fp_errno_t;
+
+/* Protocols of fp_target_t.protocol. */
+enum {
+	FP_PROTO_TCP = 0,
+	FP_PROTO_UDP = 1,
+	FP_PROTO_QUIC = 2,
+};
+
+/* Port states; also used as bit flags (1U << state) in fp_config_t.states. */
+typedef enum {
+	FP_STATE_OPEN = 0,
+	FP_STATE_CLOSED = 1,
+	FP_STATE_FILTERED = 2,
+	FP_STATE_OPEN_FILTERED = 3,
+} fp_state_t;
+
+#define FP_STATES_DEFAULT (1U << FP_STATE_OPEN)
+#define FP_STATES_ALL 0xfU
+
+/* The seed's target shape: one explicit probe. */
+typedef struct {
+	const char *ip;   /* IPv4 or IPv6 literal */
+	uint16_t port;
+	uint8_t protocol; /* FP_PROTO_* */
+} fp_target_t;
+
+typedef struct fp_scanner fp_scanner_t;
+
+/* Kinds of event, as in threat_event_v1's "kind". */
+typedef enum {
+	FP_EVENT_SCAN_STARTED = 0,
+	FP_EVENT_PORT_STATE = 1,
+	FP_EVENT_TELEMETRY = 2,
+	FP_EVENT_SCAN_COMPLETED = 3,
+} fp_event_kind_t;
+
+/*
+ * One event as handed to the callback. Every pointer is owned by the library
+ * and valid only during the callback. json is the complete threat_event_v1
+ * object (no trailing newline). For port_state events ip/port/protocol/state
+ * describe the finding; for other kinds they are NULL/0.
+ */
+typedef struct {
+	fp_event_kind_t kind;
+	const char *json;
+	size_t json_len;
+	const char *ip;
+	uint16_t port;
+	uint8_t protocol;
+	fp_state_t state;
+	const char *reason;
+} fp_event_t;
+
+/*
+ * Event callback. Runs on the scanner's receive thread (port_state) or on the
+ * thread that called the scan function (others), never on two threads at
+ * once. It must not call fp_scanner_free() or start another scan on the same
+ * scanner. A non-zero return asks the scan to stop, as fp_scanner_stop().
+ */
+typedef int (*fp_event_cb)(const fp_event_t *ev, void *userdata);
+
+/* Output formats for fp_config_t.out_fd. */
+enum {
+	FP_FORMAT_NDJSON = 0,
+	FP_FORMAT_LIST = 1,
+};
+
+/*
+ * Scanner configuration. Always start from fp_config_init(), then change
+ * members; strings are copied by fp_scanner_new().
+ */
+typedef struct {
+	uint32_t struct_size;     /* set by fp_config_init() */
+	const char *interface;    /* NULL: from the route to the first target */
+	const char *source_ip;    /* NULL: the interface's preferred source */
+	const char *router_mac;   /* NULL: resolved by ARP/neighbour table */
+	uint64_t rate;            /* packets per second, > 0 (default 10000) */
+	uint32_t retries;         /* extra probes when no answer came (default 1) */
+	uint32_t wait_ms;         /* longest cooldown after the last probe (default 5000) */
+	uint64_t seed;            /* order and cookie key; 0 = random */
+	uint32_t shard;           /* 1..shard_count (default 1) */
+	uint32_t shard_count;     /* default 1 */
+	uint32_t states;          /* (1U << FP_STATE_*) to report (default open) */
+	int allow_reserved;       /* permit benchmark/documentation ranges */
+	int connect;              /* use connect() instead of raw SYN */
+	uint32_t telemetry_ms;    /* period of telemetry events, 0 = none (default 1000) */
+	int out_fd;               /* -1: no built-in sink; else write events here */
+	int out_format;           /* FP_FORMAT_* for out_fd */
+	fp_event_cb on_event;     /* may be NULL */
+	void *userdata;
+} fp_config_t;
+
+/* Counters of a scan, readable at any time with fp_scanner_stats(). */
+typedef struct {
+	uint64_t planned;         /* probes in one pass of this shard */
+	uint64_t sent;            /* packets sent, retries included */
+	uint64_t received;        /* packets read from the wire */
+	uint64_t valid;           /* replies that validated against a probe */
+	uint64_t invalid;         /* replies rejected (bad cookie, unknown target, malformed) */
+	uint64_t duplicates;      /* valid replies for a target already reported */
+	uint64_t dropped;         /* packets the kernel dropped before we read them */
+	uint64_t open, closed, filtered, open_filtered;
+	uint64_t send_errors;
+	uint32_t pass;            /* current pass, 0 = first */
+	uint64_t elapsed_us;
+} fp_stats_t;
+
+FP_EXTERN void fp_config_init(fp_config_t *cfg);
+
+/*
+ * Creates a scanner. Validates the configuration but opens no socket yet.
+ * Returns 0 and sets *out, or a negative FP_E* code; on error the text of
+ * fp_scanner_error() is not available, so callers should check errbuf when
+ * given: up to errlen bytes describing the problem are written there.
+ */
+FP_EXTERN int fp_scanner_new(const fp_config_t *cfg, fp_scanner_t **out,
+                             char *errbuf, size_t errlen);
+
+/*
+ * Adds targets (addresses, CIDR blocks, A-B ranges; comma or white space
+ * separated) or exclusions to the scanner's range plan, and sets its ports
+ * (nmap-style, with T:/U:/Q: prefixes). On a malformed spec returns
+ * FP_EINVAL and fp_scanner_error() names the token and the reason.
+ */
+FP_EXTERN int fp_scanner_add_targets(fp_scanner_t *s, const char *spec);
+FP_EXTERN int fp_scanner_add_target_file(fp_scanner_t *s, const char *path);
+FP_EXTERN int fp_scanner_add_exclude(fp_scanner_t *s, const char *spec);
+FP_EXTERN int fp_scanner_add_exclude_file(fp_scanner_t *s, const char *path);
+FP_EXTERN int fp_scanner_set_ports(fp_scanner_t *s, const char *spec);
+
+/*
+ * Runs the range plan (targets x ports, minus exclusions and the built-in
+ * exclusions) to completion, to fp_scanner_stop() or to an error. Events
+ * reach the callback and the sink as they happen. May be called again.
+ */
+FP_EXTERN int fp_scanner_run(fp_scanner_t *s);
+
+/*
+ * Scans exactly the given targets (each ip/port/protocol once per pass, in a
+ * keyed random order). Exclusions added to the scanner still apply. Returns
+ * as fp_scanner_run().
+ */
+FP_EXTERN int fp_scan_batch(fp_scanner_t *s, const fp_target_t *targets,
+                            uint32_t len);
+
+/* Asks a running scan to stop sending, flush and return. Async-signal-safe. */
+FP_EXTERN void fp_scanner_stop(fp_scanner_t *s);
+
+FP_EXTERN int fp_scanner_stats(const fp_scanner_t *s, fp_stats_t *out);
+
+/* The last error's description; never NULL. Owned by the scanner. */
+FP_EXTERN const char *fp_scanner_error(const fp_scanner_t *s);
+
+FP_EXTERN void fp_scanner_free(fp_scanner_t *s);
+
+FP_EXTERN const char *fp_strerror(int err);
+
+/* Build identity: the GNU build ID (hex, as readelf -n shows it) of the
+ * object that holds the library code, the build mode, version, source
+ * revision, compiler and CPU target. Never NULL. */
+FP_EXTERN const char *fp_build_id(void);
+FP_EXTERN const char *fp_build_mode(void);
+FP_EXTERN const char *fp_version(void);
+FP_EXTERN const char *fp_source_rev(void);
+FP_EXTERN const char *fp_compiler(void);
+FP_EXTERN const char *fp_cpu_target(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FASTPORT_H */
