@@ -101,10 +101,18 @@ $(GEN): FORCE
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 FORCE:
 
+# Objects depend on the flags they were built with, so a change of CC,
+# CPU or EXTRA_CFLAGS rebuilds them.
+FLAGS_FILE := $(BUILD)/flags
+$(FLAGS_FILE): FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+
 $(OBJ)/src/core/build_info.o: $(GEN)
 $(OBJ)/src/core/build_info.o: CFLAGS_ALL += -I$(BUILD)/gen
 
-$(OBJ)/%.o: %.c
+$(OBJ)/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(call quiet,CC,$<)$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
@@ -122,6 +130,7 @@ $(SO): $(LIB_OBJS) src/fastport.map
 $(BIN): $(CLI_OBJS) $(STATIC)
 	@mkdir -p $(@D)
 	$(call quiet,LD,$@)$(CC) $(CFLAGS_ALL) -o $@ $(CLI_OBJS) $(STATIC) $(LDFLAGS_ALL)
+	$(Q)touch $@
 
 $(HDR): include/fastport.h
 	@mkdir -p $(@D)

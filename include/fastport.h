@@ -163,8 +163,11 @@ typedef struct {
 	uint64_t dropped;         /* packets the kernel dropped before we read them */
 	uint64_t open, closed, filtered, open_filtered;
 	uint64_t send_errors;
+	uint64_t excluded;        /* batch targets dropped by an exclusion */
 	uint32_t pass;            /* current pass, 0 = first */
 	uint64_t elapsed_us;
+	double progress;          /* 0..1 over all passes */
+	double rate;              /* packets per second over the last second */
 } fp_stats_t;
 
 FP_EXTERN void fp_config_init(fp_config_t *cfg);

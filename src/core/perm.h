@@ -13,14 +13,22 @@
 
 struct perm {
 	uint64_t n, a, b;
+	uint64_t a_inv;    /* floor((2^64 - 1) / a): i / a without a division */
 	uint64_t key[2];
 	unsigned rounds;
 };
 
-/* n >= 1 and n <= 2^62. Same n and seed: same order. Returns 0 or FP_ERANGE. */
+/*
+ * n >= 1 and n <= 2^62. Same n and seed: same order. Returns 0, or
+ * FP_ERANGE (negative) when n is out of range.
+ */
 int perm_init(struct perm *p, uint64_t n, uint64_t seed);
 
-/* The element at position i (i < n). perm_at is a bijection on [0, n). */
+/*
+ * The element at position i (i < n). perm_at is a bijection on [0, n). It is
+ * on the hot path (one call per probe): one multiply-high instead of a
+ * division, and cycle walking happens with probability below 1/sqrt(n).
+ */
 uint64_t perm_at(const struct perm *p, uint64_t i);
 
 /*

@@ -24,10 +24,13 @@ void portset_free(struct portset *p);
  * Parses a spec such as "22,80-90,U:53,161,Q:443,T:8080" (a prefix applies to
  * the items after it until the next prefix; plain items are TCP) or "-" (all
  * TCP ports 1-65535); "T:-" etc. mean 1-65535 of that protocol; "A-" means A-65535
- * and "-B" 1-B. Port 0 is accepted only when written explicitly. Duplicates
- * are merged. Order of the list: by protocol, then port. On error returns
- * FP_EINVAL and writes a message naming the token and the reason. May be called
- * more than once (adds).
+ * and "-B" 1-B. Port 0 is accepted only when written explicitly. Prefixes
+ * are case-insensitive; white space around an item is ignored. Empty items,
+ * a prefix without ports, unknown prefixes and reversed ranges are errors.
+ * Duplicates are merged. Order of the list: by protocol, then port. On error
+ * returns FP_EINVAL (or FP_ENOMEM), writes a message naming the token and
+ * the reason, and leaves p as it was. May be called more than once (adds;
+ * each call starts with TCP).
  */
 int portset_add_spec(struct portset *p, const char *spec, char *err, size_t errlen);
 
@@ -39,7 +42,7 @@ static inline int32_t portset_find(const struct portset *p, uint8_t proto, uint1
 	return p->index[proto][port];
 }
 
-/* "tcp", "udp", "quic" */
+/* "tcp", "udp", "quic"; "unknown" for any other value. */
 const char *proto_name(uint8_t proto);
 
 #endif

@@ -16,7 +16,7 @@ uint64_t clock_ns(void);
 struct ratectl {
 	uint64_t pps;
 	uint64_t start_ns;
-	uint64_t released; /* probes released since start */
+	uint64_t released; /* probes released; probe k is due at start_ns + k/pps */
 	uint32_t burst;    /* most probes released by one call */
 };
 
@@ -26,8 +26,10 @@ void rate_init(struct ratectl *r, uint64_t pps, uint32_t max_batch, uint64_t now
 /*
  * How many probes may go now (0..burst); adds them to 'released'. When it
  * returns 0, *wait_ns (if not NULL) says how long until the next one.
- * When the sender falls more than 100 ms behind schedule, the schedule is
- * moved forward so no burst above the rate follows.
+ * A sender up to 100 ms behind schedule catches up, one burst per call, so
+ * short delays do not lower the long-run rate. When it falls further behind
+ * (a stall), the schedule is moved forward so that only one burst is due
+ * and no catch-up above the rate follows.
  */
 uint32_t rate_take(struct ratectl *r, uint64_t now_ns, uint64_t *wait_ns);
 

@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: MIT */
+/* The fastport command: options from one table, a scan, exit status. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fastport.h"
+
+#define EXIT_USAGE 2
+
+enum opt_id {
+	OPT_PORTS = 'p', OPT_OUTPUT = 'o', OPT_IFACE = 'i', OPT_HELP = 'h', OPT_QUIET = 'q',
+	OPT_RATE = 256, OPT_RETRIES, OPT_WAIT, OPT_FORMAT, OPT_STATES, OPT_EXCLUDE,
+	OPT_EXCLUDEFILE, OPT_ALLOW_RESERVED, OPT_SHARD, OPT_SEED, OPT_SOURCE_IP,
+	OPT_ROUTER_MAC, OPT_CONNECT, OPT_VERSION, OPT_INPUT_LIST, OPT_TELEMETRY,
+};
+
+/* The one table of options: parsing and the usage text both come from it. */
+static const struct cli_opt {
+	const char *name;
+	int id;
+	const char *arg;  /* NULL: a flag */
+	const char *help;
+} cli_opts[] = {
+	{ "ports", OPT_PORTS, "SPEC", "ports: 22,80-90 ('-' all); T: tcp, U: udp, Q: quic prefixes" },
+	{ "input-list", OPT_INPUT_LIST, "FILE", "read targets from FILE (also -iL FILE; '#' comments)" },
+	{ "rate", OPT_RATE, "PPS", "packets per second cap, e.g. 300000 or 300k (default 10000)" },
+	{ "retries", OPT_RETRIES, "N", "extra probes per target when no answer came (default 1)" },
+	{ "wait", OPT_WAIT, "SEC", "longest cooldown after the last probe (default 5)" },
+	{ "output", OPT_OUTPUT, "FILE", "write events to FILE (default: standard output)" },
+	{ "format", OPT_FORMAT, "FMT", "ndjson (threat_event_v1, default) or list" },
+	{ "states", OPT_STATES, "LIST", "states to report: open,closed,filtered,open|filtered,all (default open)" },
+	{ "exclude", OPT_EXCLUDE, "SPEC", "never probe these addresses, CIDRs or ranges" },
+	{ "excludefile", OPT_EXCLUDEFILE, "FILE", "never probe the addresses listed in FILE" },
+	{ "allow-reserved", OPT_ALLOW_RESERVED, NULL, "permit benchmark, documentation and reserved ranges" },
+	{ "shard", OPT_SHARD, "K/N", "scan part K of N (K from 1 to N) of the work" },
+	{ "seed", OPT_SEED, "N", "seed of the probe order (same seed, same order)" },
+	{ "interface", OPT_IFACE, "IFACE", "send and receive on IFACE" },
+	{ "source-ip", OPT_SOURCE_IP, "IP", "source address of the probes" },
+	{ "router-mac", OPT_ROUTER_MAC, "MAC", "next-hop MAC address (skips ARP/NDP)" },
+	{ "telemetry", OPT_TELEMETRY, "SEC", "seconds between telemetry events, 0 for none (default 1)" },
+	{ "connect", OPT_CONNECT, NULL, "TCP connect() scan (no privileges needed)" },
+	{ "quiet", OPT_QUIET, NULL, "no progress line on standard error" },
+	{ "version", OPT_VERSION, NULL, "print version and build identity" },
+	{ "help", OPT_HELP, NULL, "print this help" },
+};
+
+static const char *prog = "fastport";
+static fp_scanner_t *volatile g_scanner;
+static volatile sig_atomic_t g_signals;
+
+static void fatalx(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+static void fatalx(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (code == EXIT_USAGE)
+		fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+	exit(code);
+}
+
+static void usage(void)
+{
+	printf("Usage: %s [OPTIONS] TARGET...\n"
+	       "Scan TCP ports statelessly and report each finding as a threat_event_v1 event.\n"
+	       "TARGETs are IPv4/IPv6 addresses, CIDR blocks and A-B ranges.\n\nOptions:\n", prog);
+	for (size_t i = 0; i < sizeof(cli_opts) / sizeof(cli_opts[0]); i++) {
+		const struct cli_opt *o = &cli_opts[i];
+		char left[64];
+
+		if (o->id < 256)
+			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->id, o->name,
+				 o->arg ? " " : "", o->arg ? o->arg : "");
+		else
+			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
+				 o->arg ? o->arg : "");
+		printf("  %-28s %s\n", left, o->help);
+	}
+	printf("\nExit status: 0 done, 1 runtime failure, 2 usage error.\n");
+}
+
+static void version(void)
+{
+	printf("fastport %s\nbuild-id: %s\nbuild-mode: %s\nrevision: %s\ncompiler: %s\ncpu-target: %s\n",
+	       fp_version(), fp_build_id(), fp_build_mode(), fp_source_rev(), fp_compiler(),
+	       fp_cpu_target());
+}
+
+/* A whole number with an optional k/m/g suffix (x1000). */
+static uint64_t parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max)
+{
+	char *end;
+	unsigned long long v;
+	uint64_t mul = 1;
+
+	errno = 0;
+	if (!*s || *s == '-' || *s == '+')
+		fatalx(EXIT_USAGE, "--%s: invalid number '%s'", opt, s);
+	v = strtoull(s, &end, 10);
+	if (*end == 'k' || *end == 'K')
+		mul = 1000, end++;
+	else if (*end == 'm' || *end == 'M')
+		mul = 1000000, end++;
+	else if (*end == 'g' || *end == 'G')
+		mul = 1000000000, end++;
+	if (errno || *end || end == s)
+		fatalx(EXIT_USAGE, "--%s: invalid number '%s'", opt, s);
+	if (v > max / mul || v * mul < min || v * mul > max)
+		fatalx(EXIT_USAGE, "--%s: %s is out of range (%" PRIu64 "-%" PRIu64 ")", opt, s, min, max);
+	return v * mul;
+}
+
+static uint32_t parse_seconds_ms(const char *opt, const char *s, double max)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || *end || end == s || !(v >= 0) || v > max)
+		fatalx(EXIT_USAGE, "--%s: invalid number of seconds '%s' (0-%g)", opt, s, max);
+	return (uint32_t)(v * 1000 + 0.5);
+}
+
+static uint32_t parse_states(const char *s)
+{
+	static const struct { const char *name; uint32_t bits; } names[] = {
+		{ "open", 1U << FP_STATE_OPEN }, { "closed", 1U << FP_STATE_CLOSED },
+		{ "filtered", 1U << FP_STATE_FILTERED },
+		{ "open|filtered", 1U << FP_STATE_OPEN_FILTERED }, { "all", FP_STATES_ALL },
+	};
+	uint32_t bits = 0;
+	const char *p = s;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		uint32_t b = 0;
+
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i].name) == len && !strncmp(p, names[i].name, len))
+				b = names[i].bits;
+		if (!b)
+			fatalx(EXIT_USAGE, "--states: unknown state '%.*s' (open, closed, filtered, open|filtered, all)",
+			       (int)len, p);
+		bits |= b;
+		p += len;
+		if (*p == ',' && !*++p)
+			fatalx(EXIT_USAGE, "--states: empty state in '%s'", s);
+	}
+	if (!bits)
+		fatalx(EXIT_USAGE, "--states: no state given");
+	return bits;
+}
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	g_signals++;
+	if (g_scanner)
+		fp_scanner_stop(g_scanner);
+	if (g_signals >= 3)
+		_exit(130);
+}
+
+struct progress {
+	fp_scanner_t *s;
+	int stop;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+};
+
+/* The one-line status on a terminal: rate, progress, findings, ETA. */
+static void *progress_main(void *arg)
+{
+	struct progress *pg = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&pg->lock);
+	while (!pg->stop) {
+		fp_stats_t st;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 250000000;
+		if (ts.tv_nsec >= 1000000000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&pg->cond, &pg->lock, &ts);
+		if (pg->stop)
+			break;
+		if (fp_scanner_stats(pg->s, &st) == 0 && st.elapsed_us) {
+			double el = (double)st.elapsed_us / 1e6;
+			double eta = st.progress > 0.001 ? el / st.progress - el : 0;
+
+			fprintf(stderr, "\r\033[K%.1f kpps  %5.1f%%  found %" PRIu64 "  sent %" PRIu64
+				"  ETA %.0fs", st.rate / 1000, st.progress * 100, st.open, st.sent,
+				eta > 0 ? eta : 0);
+		}
+	}
+	pthread_mutex_unlock(&pg->lock);
+	fprintf(stderr, "\r\033[K");
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct option lopts[sizeof(cli_opts) / sizeof(cli_opts[0]) + 1];
+	char shorts[64], errbuf[512];
+	char **excl = NULL, **exclfiles = NULL, **lists = NULL;
+	size_t nexcl = 0, nexclfiles = 0, nlists = 0;
+	const char *ports = NULL, *outpath = NULL;
+	fp_config_t cfg;
+	fp_scanner_t *s;
+	int c, ret, quiet = 0, n = 0, outfd = STDOUT_FILENO;
+	struct progress pg = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	pthread_t pg_thread;
+	bool pg_started = false;
+
+	fp_config_init(&cfg);
+	cfg.out_fd = STDOUT_FILENO;
+	for (size_t i = 0; i < sizeof(cli_opts) / sizeof(cli_opts[0]); i++) {
+		lopts[i] = (struct option){ cli_opts[i].name, cli_opts[i].arg ? required_argument : no_argument,
+					    NULL, cli_opts[i].id };
+		if (cli_opts[i].id < 256) {
+			shorts[n++] = (char)cli_opts[i].id;
+			if (cli_opts[i].arg)
+				shorts[n++] = ':';
+		}
+	}
+	lopts[sizeof(cli_opts) / sizeof(cli_opts[0])] = (struct option){ 0 };
+	shorts[n] = '\0';
+	/* nmap's -iL is one option, not -i with the argument "L". */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "-iL"))
+			argv[i] = (char *)"--input-list";
+	}
+	excl = calloc((size_t)argc, sizeof(*excl));
+	exclfiles = calloc((size_t)argc, sizeof(*exclfiles));
+	lists = calloc((size_t)argc, sizeof(*lists));
+	if (!excl || !exclfiles || !lists)
+		fatalx(1, "out of memory");
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_PORTS: ports = optarg; break;
+		case OPT_INPUT_LIST: lists[nlists++] = optarg; break;
+		case OPT_RATE: cfg.rate = parse_u64("rate", optarg, 1, 100000000); break;
+		case OPT_RETRIES: cfg.retries = (uint32_t)parse_u64("retries", optarg, 0, 100); break;
+		case OPT_WAIT: cfg.wait_ms = parse_seconds_ms("wait", optarg, 3600); break;
+		case OPT_OUTPUT: outpath = optarg; break;
+		case OPT_FORMAT:
+			if (!strcmp(optarg, "ndjson") || !strcmp(optarg, "json"))
+				cfg.out_format = FP_FORMAT_NDJSON;
+			else if (!strcmp(optarg, "list"))
+				cfg.out_format = FP_FORMAT_LIST;
+			else
+				fatalx(EXIT_USAGE, "--format: unknown format '%s' (ndjson, list)", optarg);
+			break;
+		case OPT_STATES: cfg.states = parse_states(optarg); break;
+		case OPT_EXCLUDE: excl[nexcl++] = optarg; break;
+		case OPT_EXCLUDEFILE: exclfiles[nexclfiles++] = optarg; break;
+		case OPT_ALLOW_RESERVED: cfg.allow_reserved = 1; break;
+		case OPT_SHARD: {
+			char *slash = strchr(optarg, '/');
+
+			if (!slash)
+				fatalx(EXIT_USAGE, "--shard: expected K/N, got '%s'", optarg);
+			*slash = '\0';
+			cfg.shard = (uint32_t)parse_u64("shard", optarg, 1, 1000000);
+			cfg.shard_count = (uint32_t)parse_u64("shard", slash + 1, 1, 1000000);
+			*slash = '/';
+			if (cfg.shard > cfg.shard_count)
+				fatalx(EXIT_USAGE, "--shard: K must be from 1 to N, got '%s'", optarg);
+			break;
+		}
+		case OPT_SEED: cfg.seed = parse_u64("seed", optarg, 0, UINT64_MAX); break;
+		case OPT_IFACE: cfg.interface = optarg; break;
+		case OPT_SOURCE_IP: cfg.source_ip = optarg; break;
+		case OPT_ROUTER_MAC: cfg.router_mac = optarg; break;
+		case OPT_TELEMETRY: cfg.telemetry_ms = parse_seconds_ms("telemetry", optarg, 3600); break;
+		case OPT_CONNECT: cfg.connect = 1; break;
+		case OPT_QUIET: quiet = 1; break;
+		case OPT_VERSION: version(); return 0;
+		case OPT_HELP: usage(); return 0;
+		case ':':
+			fatalx(EXIT_USAGE, "option '%s' needs an argument", argv[optind - 1]);
+		default:
+			fatalx(EXIT_USAGE, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind >= argc && !nlists)
+		fatalx(EXIT_USAGE, "no targets given");
+
+	if (outpath && strcmp(outpath, "-")) {
+		outfd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (outfd < 0)
+			fatalx(1, "cannot open '%s': %s", outpath, strerror(errno));
+	}
+	cfg.out_fd = outfd;
+
+	ret = fp_scanner_new(&cfg, &s, errbuf, sizeof(errbuf));
+	if (ret < 0)
+		fatalx(ret == FP_EINVAL ? EXIT_USAGE : 1, "%s", errbuf);
+	for (int i = optind; i < argc; i++)
+		if (fp_scanner_add_targets(s, argv[i]) < 0)
+			fatalx(EXIT_USAGE, "%s", fp_scanner_error(s));
+	for (size_t i = 0; i < nlists; i++)
+		if (fp_scanner_add_target_file(s, lists[i]) < 0)
+			fatalx(EXIT_USAGE, "%s", fp_scanner_error(s));
+	for (size_t i = 0; i < nexcl; i++)
+		if (fp_scanner_add_exclude(s, excl[i]) < 0)
+			fatalx(EXIT_USAGE, "--exclude: %s", fp_scanner_error(s));
+	for (size_t i = 0; i < nexclfiles; i++)
+		if (fp_scanner_add_exclude_file(s, exclfiles[i]) < 0)
+			fatalx(EXIT_USAGE, "--excludefile: %s", fp_scanner_error(s));
+	if (ports && fp_scanner_set_ports(s, ports) < 0)
+		fatalx(EXIT_USAGE, "%s", fp_scanner_error(s));
+
+	{
+		struct sigaction sa = { .sa_handler = on_signal };
+
+		sigemptyset(&sa.sa_mask);
+		g_scanner = s;
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		signal(SIGPIPE, SIG_IGN);
+	}
+	if (!quiet && isatty(STDERR_FILENO)) {
+		pg.s = s;
+		pg_started = pthread_create(&pg_thread, NULL, progress_main, &pg) == 0;
+	}
+	ret = fp_scanner_run(s);
+	if (pg_started) {
+		pthread_mutex_lock(&pg.lock);
+		pg.stop = 1;
+		pthread_cond_signal(&pg.cond);
+		pthread_mutex_unlock(&pg.lock);
+		pthread_join(pg_thread, NULL);
+	}
+	g_scanner = NULL;
+	if (ret < 0) {
+		int code = ret == FP_EINVAL || ret == FP_EEMPTY || ret == FP_ERANGE ? EXIT_USAGE : 1;
+
+		fprintf(stderr, "%s: %s\n", prog, fp_scanner_error(s));
+		if (ret == FP_EPERM)
+			fprintf(stderr, "%s: raw sockets need root or CAP_NET_RAW\n", prog);
+		fp_scanner_free(s);
+		return code;
+	}
+	fp_scanner_free(s);
+	if (outfd != STDOUT_FILENO && close(outfd) < 0)
+		fatalx(1, "closing '%s': %s", outpath, strerror(errno));
+	free(excl);
+	free(exclfiles);
+	free(lists);
+	return 0;
+}

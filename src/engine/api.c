@@ -1,0 +1,383 @@
+/* SPDX-License-Identifier: MIT */
+/* The public fp_ API: configuration, target and port specs, runs, stats. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scanner.h"
+
+#define DEFAULT_PORTS "21,22,23,25,53,80,110,111,135,139,143,443,445,993,995,1723,3306,3389,5900,8080"
+
+int scanner_fail(struct fp_scanner *s, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+void fp_config_init(fp_config_t *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->struct_size = sizeof(*cfg);
+	cfg->rate = 10000;
+	cfg->retries = 1;
+	cfg->wait_ms = 5000;
+	cfg->shard = 1;
+	cfg->shard_count = 1;
+	cfg->states = FP_STATES_DEFAULT;
+	cfg->telemetry_ms = 1000;
+	cfg->out_fd = -1;
+}
+
+static void errf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void errf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!buf || !len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+}
+
+static int dup_opt(const char *in, char **out)
+{
+	*out = NULL;
+	if (!in)
+		return 0;
+	*out = strdup(in);
+	return *out ? 0 : FP_ENOMEM;
+}
+
+int fp_scanner_new(const fp_config_t *cfg, fp_scanner_t **out, char *errbuf, size_t errlen)
+{
+	struct fp_scanner *s;
+
+	if (!out)
+		return FP_EINVAL;
+	*out = NULL;
+	if (!cfg || cfg->struct_size < sizeof(fp_config_t)) {
+		errf(errbuf, errlen, "configuration not initialised with fp_config_init()");
+		return FP_EINVAL;
+	}
+	if (cfg->rate == 0) {
+		errf(errbuf, errlen, "rate must be at least 1 packet per second");
+		return FP_EINVAL;
+	}
+	if (cfg->shard_count == 0 || cfg->shard == 0 || cfg->shard > cfg->shard_count) {
+		errf(errbuf, errlen, "shard %u/%u: K must be from 1 to N", cfg->shard, cfg->shard_count);
+		return FP_EINVAL;
+	}
+	if (cfg->states == 0 || (cfg->states & ~FP_STATES_ALL)) {
+		errf(errbuf, errlen, "no valid state to report");
+		return FP_EINVAL;
+	}
+	if (cfg->connect) {
+		errf(errbuf, errlen, "connect scanning is not available in this version");
+		return FP_ENOTSUP;
+	}
+	if (cfg->router_mac) {
+		uint8_t mac[6];
+
+		if (mac_parse(cfg->router_mac, mac) < 0) {
+			errf(errbuf, errlen, "invalid router MAC '%s' (expected aa:bb:cc:dd:ee:ff)",
+			     cfg->router_mac);
+			return FP_EINVAL;
+		}
+	}
+	if (cfg->source_ip) {
+		u128 a;
+
+		if (addr_parse(cfg->source_ip, strlen(cfg->source_ip), &a) < 0) {
+			errf(errbuf, errlen, "invalid source address '%s'", cfg->source_ip);
+			return FP_EINVAL;
+		}
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		errf(errbuf, errlen, "out of memory");
+		return FP_ENOMEM;
+	}
+	s->cfg = *cfg;
+	ipset_init(&s->targets);
+	ipset_init(&s->excludes);
+	ipset_init(&s->scan_addrs);
+	portset_init(&s->ports);
+	pthread_mutex_init(&s->emit_lock, NULL);
+	s->tx.fd = s->rx.fd = -1;
+	if (dup_opt(cfg->interface, &s->interface) || dup_opt(cfg->source_ip, &s->source_ip) ||
+	    dup_opt(cfg->router_mac, &s->router_mac)) {
+		fp_scanner_free(s);
+		errf(errbuf, errlen, "out of memory");
+		return FP_ENOMEM;
+	}
+	s->cfg.interface = s->interface;
+	s->cfg.source_ip = s->source_ip;
+	s->cfg.router_mac = s->router_mac;
+	strcpy(s->err, "no error");
+	*out = s;
+	return 0;
+}
+
+int fp_scanner_add_targets(fp_scanner_t *s, const char *spec)
+{
+	if (!s || !spec)
+		return FP_EINVAL;
+	return ipset_add_spec(&s->targets, spec, s->err, sizeof(s->err));
+}
+
+int fp_scanner_add_target_file(fp_scanner_t *s, const char *path)
+{
+	if (!s || !path)
+		return FP_EINVAL;
+	return ipset_add_file(&s->targets, path, s->err, sizeof(s->err));
+}
+
+int fp_scanner_add_exclude(fp_scanner_t *s, const char *spec)
+{
+	if (!s || !spec)
+		return FP_EINVAL;
+	return ipset_add_spec(&s->excludes, spec, s->err, sizeof(s->err));
+}
+
+int fp_scanner_add_exclude_file(fp_scanner_t *s, const char *path)
+{
+	if (!s || !path)
+		return FP_EINVAL;
+	return ipset_add_file(&s->excludes, path, s->err, sizeof(s->err));
+}
+
+int fp_scanner_set_ports(fp_scanner_t *s, const char *spec)
+{
+	int ret;
+
+	if (!s || !spec)
+		return FP_EINVAL;
+	ret = portset_add_spec(&s->ports, spec, s->err, sizeof(s->err));
+	if (ret == 0)
+		s->ports_set = true;
+	return ret;
+}
+
+/* The exclusions in force: the user's plus the built-in ones. */
+static int build_excludes(struct fp_scanner *s, struct ipset *ex)
+{
+	int ret;
+
+	ipset_init(ex);
+	ret = ipset_add_builtin_excludes(ex, s->cfg.allow_reserved);
+	for (size_t i = 0; ret == 0 && i < s->excludes.n; i++)
+		ret = ipset_add(ex, s->excludes.r[i].lo, s->excludes.r[i].hi);
+	/* An exclusion set may be larger than any scan (ff00::/8): it only
+	 * needs to be sorted, which ipset_finish leaves it even when it
+	 * refuses the size. */
+	if (ret == 0) {
+		ret = ipset_finish(ex, NULL, 0);
+		if (ret == FP_ERANGE)
+			ret = 0;
+	}
+	return ret;
+}
+
+static int check_ports(struct fp_scanner *s, const struct portset *ports)
+{
+	for (uint32_t i = 0; i < ports->n; i++) {
+		uint8_t proto = portset_proto(ports->list[i]);
+
+		if (!probe_for(proto))
+			return scanner_fail(s, FP_ENOTSUP, "%s probes are not available in this version",
+					    proto_name(proto));
+	}
+	return 0;
+}
+
+static int begin(struct fp_scanner *s)
+{
+	if (s->running)
+		return scanner_fail(s, FP_ESTATE, "a scan is already running on this scanner");
+	s->running = true;
+	__atomic_store_n(&s->stop, 0, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int fp_scanner_run(fp_scanner_t *s)
+{
+	struct ipset ex;
+	uint64_t before;
+	int ret;
+
+	if (!s)
+		return FP_EINVAL;
+	ret = begin(s);
+	if (ret < 0)
+		return ret;
+	ipset_init(&ex);
+	if (!s->ports_set) {
+		ret = portset_add_spec(&s->ports, DEFAULT_PORTS, s->err, sizeof(s->err));
+		if (ret < 0)
+			goto out;
+		s->ports_set = true;
+	}
+	ret = check_ports(s, &s->ports);
+	if (ret < 0)
+		goto out;
+	ret = build_excludes(s, &ex);
+	if (ret < 0)
+		goto out;
+	ipset_free(&s->scan_addrs);
+	ipset_init(&s->scan_addrs);
+	for (size_t i = 0; ret == 0 && i < s->targets.n; i++)
+		ret = ipset_add(&s->scan_addrs, s->targets.r[i].lo, s->targets.r[i].hi);
+	if (ret == 0)
+		ret = ipset_finish(&s->scan_addrs, s->err, sizeof(s->err));
+	if (ret < 0)
+		goto out;
+	before = s->scan_addrs.count;
+	if (!before) {
+		ret = scanner_fail(s, FP_EEMPTY, "no targets given");
+		goto out;
+	}
+	ret = ipset_subtract(&s->scan_addrs, &ex);
+	if (ret == 0)
+		ret = ipset_finish(&s->scan_addrs, s->err, sizeof(s->err));
+	if (ret < 0)
+		goto out;
+	if (!s->scan_addrs.count) {
+		ret = scanner_fail(s, FP_EEMPTY, "nothing to scan: all %llu target addresses are excluded%s",
+				   (unsigned long long)before,
+				   s->cfg.allow_reserved ? "" :
+				   " (benchmark, documentation and reserved ranges need --allow-reserved)");
+		goto out;
+	}
+	ret = plan_range(&s->plan, &s->scan_addrs, &s->ports);
+	if (ret < 0) {
+		scanner_fail(s, ret, "scan too large: %llu addresses x %u ports",
+			     (unsigned long long)s->scan_addrs.count, s->ports.n);
+		goto out;
+	}
+	ret = engine_run(s);
+out:
+	ipset_free(&ex);
+	s->running = false;
+	return ret;
+}
+
+int fp_scan_batch(fp_scanner_t *s, const fp_target_t *targets, uint32_t len)
+{
+	struct plan_entry *list = NULL;
+	struct ipset ex;
+	uint64_t n = 0;
+	int ret;
+
+	if (!s || (!targets && len))
+		return FP_EINVAL;
+	ret = begin(s);
+	if (ret < 0)
+		return ret;
+	ipset_init(&ex);
+	ret = build_excludes(s, &ex);
+	if (ret < 0)
+		goto out;
+	list = calloc(len ? len : 1, sizeof(*list));
+	if (!list) {
+		ret = scanner_fail(s, FP_ENOMEM, "out of memory for %u targets", len);
+		goto out;
+	}
+	s->st.excluded = 0;
+	for (uint32_t i = 0; i < len; i++) {
+		const fp_target_t *t = &targets[i];
+		u128 a;
+
+		if (!t->ip || addr_parse(t->ip, strlen(t->ip), &a) < 0) {
+			ret = scanner_fail(s, FP_EINVAL, "target %u: invalid address '%s'", i,
+					   t->ip ? t->ip : "(null)");
+			goto out;
+		}
+		if (t->protocol > FP_PROTO_QUIC) {
+			ret = scanner_fail(s, FP_EINVAL, "target %u (%s): unknown protocol %u", i, t->ip,
+					   t->protocol);
+			goto out;
+		}
+		if (!probe_for(t->protocol)) {
+			ret = scanner_fail(s, FP_ENOTSUP, "target %u (%s): %s probes are not available in this version",
+					   i, t->ip, proto_name(t->protocol));
+			goto out;
+		}
+		if (ipset_contains(&ex, a)) {
+			s->st.excluded++;
+			continue;
+		}
+		list[n].addr = a;
+		list[n].pp = (uint32_t)t->protocol << 16 | t->port;
+		n++;
+	}
+	if (!n) {
+		ret = scanner_fail(s, FP_EEMPTY, "nothing to scan: %s", len ? "every target is excluded" :
+				   "no targets given");
+		goto out;
+	}
+	plan_free(&s->plan);
+	ret = plan_list(&s->plan, list, n);
+	list = NULL;
+	if (ret == 0) {
+		uint64_t excluded = s->st.excluded;
+
+		ret = engine_run(s);
+		s->st.excluded = excluded;
+	}
+	plan_free(&s->plan);
+out:
+	free(list);
+	ipset_free(&ex);
+	s->running = false;
+	return ret;
+}
+
+void fp_scanner_stop(fp_scanner_t *s)
+{
+	if (s)
+		__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
+}
+
+int fp_scanner_stats(const fp_scanner_t *s, fp_stats_t *out)
+{
+	if (!s || !out)
+		return FP_EINVAL;
+	/* Each counter has one writer; copy them one by one. */
+#define C(f) out->f = __atomic_load_n(&s->st.f, __ATOMIC_RELAXED)
+	C(planned); C(sent); C(received); C(valid); C(invalid); C(duplicates); C(dropped);
+	C(open); C(closed); C(filtered); C(open_filtered); C(send_errors); C(excluded);
+	C(pass); C(elapsed_us);
+#undef C
+	out->progress = s->st.progress;
+	out->rate = s->st.rate;
+	return 0;
+}
+
+const char *fp_scanner_error(const fp_scanner_t *s)
+{
+	return s ? s->err : "no scanner";
+}
+
+void fp_scanner_free(fp_scanner_t *s)
+{
+	if (!s)
+		return;
+	ipset_free(&s->targets);
+	ipset_free(&s->excludes);
+	ipset_free(&s->scan_addrs);
+	portset_free(&s->ports);
+	plan_free(&s->plan);
+	pthread_mutex_destroy(&s->emit_lock);
+	free(s->interface);
+	free(s->source_ip);
+	free(s->router_mac);
+	free(s);
+}

@@ -1,0 +1,528 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The scan engine: resolves the path to the targets, then a sender (the
+ * calling thread) walks the keyed permutation of the plan at the set rate
+ * while a receiver thread validates replies, de-duplicates them against one
+ * bit per probe and emits findings. Retries resend only to probes that got
+ * no answer; the cooldown after each pass adapts to the round trips seen.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/random.h>
+
+#include "scanner.h"
+#include "../core/cookie.h"
+#include "../core/rate.h"
+
+#define STAT_ADD(s, field, n) \
+	__atomic_store_n(&(s)->st.field, (s)->st.field + (n), __ATOMIC_RELAXED)
+#define STAT_SET(s, field, v) __atomic_store_n(&(s)->st.field, (v), __ATOMIC_RELAXED)
+
+#define TX_BATCH 256u
+#define COOLDOWN_MIN_NS (200ull * 1000 * 1000)
+#define RTT_FACTOR 8
+
+static inline uint32_t now_us(const struct fp_scanner *s)
+{
+	return (uint32_t)((clock_ns() - s->t0) / 1000);
+}
+
+static inline bool stopping(const struct fp_scanner *s)
+{
+	return __atomic_load_n(&s->stop, __ATOMIC_RELAXED) != 0;
+}
+
+static inline bool bit_get(const uint64_t *bm, uint64_t i)
+{
+	return (__atomic_load_n(&bm[i >> 6], __ATOMIC_RELAXED) >> (i & 63)) & 1;
+}
+
+/* Sets bit i; true when it was clear. Only the receiver writes. */
+static inline bool bit_set(uint64_t *bm, uint64_t i)
+{
+	uint64_t w = __atomic_load_n(&bm[i >> 6], __ATOMIC_RELAXED);
+	uint64_t m = 1ull << (i & 63);
+
+	if (w & m)
+		return false;
+	__atomic_store_n(&bm[i >> 6], w | m, __ATOMIC_RELAXED);
+	return true;
+}
+
+/* Hands one finished event to the sink and the callback, one at a time. */
+static void emit(struct fp_scanner *s, struct jbuf *b, fp_event_kind_t kind,
+		 const struct finding *f)
+{
+	char ip[ADDR_STRLEN] = "";
+	fp_event_t ev = { .kind = kind, .json = b->p, .json_len = b->len };
+	int stop = 0;
+
+	if (b->oom) {
+		s->sink_err = ENOMEM;
+		fp_scanner_stop(s);
+		return;
+	}
+	if (f) {
+		addr_format(f->addr, ip);
+		ev.ip = ip;
+		ev.port = f->port;
+		ev.protocol = f->proto;
+		ev.state = (fp_state_t)f->state;
+		ev.reason = f->reason;
+	}
+	pthread_mutex_lock(&s->emit_lock);
+	if (s->have_sink && !s->sink_err && s->sink.ops->event(&s->sink, &ev) < 0)
+		s->sink_err = s->sink.err ? s->sink.err : EIO;
+	if (s->cfg.on_event)
+		stop = s->cfg.on_event(&ev, s->cfg.userdata);
+	pthread_mutex_unlock(&s->emit_lock);
+	if (stop || s->sink_err)
+		fp_scanner_stop(s);
+}
+
+static void emit_finding(struct fp_scanner *s, struct jbuf *b, const struct finding *f)
+{
+	jbuf_reset(b);
+	event_port_state(b, &s->ec, f);
+	emit(s, b, FP_EVENT_PORT_STATE, f);
+}
+
+static void count_state(struct fp_scanner *s, unsigned state)
+{
+	switch (state) {
+	case FP_STATE_OPEN: STAT_ADD(s, open, 1); break;
+	case FP_STATE_CLOSED: STAT_ADD(s, closed, 1); break;
+	case FP_STATE_FILTERED: STAT_ADD(s, filtered, 1); break;
+	default: STAT_ADD(s, open_filtered, 1); break;
+	}
+}
+
+/* Receive path: one frame from the ring. */
+static void on_frame(void *arg, const uint8_t *frame, size_t len)
+{
+	struct fp_scanner *s = arg;
+	struct finding f;
+	struct pkt p;
+	uint64_t idx;
+	uint32_t t;
+	int r;
+
+	STAT_ADD(s, received, 1);
+	if (pkt_parse_eth(frame, len, &p) != PKT_OK) {
+		STAT_ADD(s, invalid, 1);
+		return;
+	}
+	t = now_us(s);
+	r = probe_classify(&s->pctx, &p, t, &f);
+	if (r == 0)
+		return;
+	if (r < 0 || plan_find(&s->plan, f.addr, f.proto, f.port, &idx) < 0) {
+		STAT_ADD(s, invalid, 1);
+		return;
+	}
+	if (!bit_set(s->answered, idx)) {
+		STAT_ADD(s, duplicates, 1);
+		return;
+	}
+	STAT_ADD(s, valid, 1);
+	count_state(s, f.state);
+	__atomic_store_n(&s->last_new_ns, clock_ns(), __ATOMIC_RELAXED);
+	if (f.rtt_us > (int64_t)s->max_rtt_us)
+		__atomic_store_n(&s->max_rtt_us, (uint32_t)f.rtt_us, __ATOMIC_RELAXED);
+	if (s->cfg.states & (1U << f.state))
+		emit_finding(s, &s->rx_buf, &f);
+}
+
+static void *rx_main(void *arg)
+{
+	struct fp_scanner *s = arg;
+
+	while (!__atomic_load_n(&s->rx_stop, __ATOMIC_ACQUIRE))
+		rxring_poll(&s->rx, 20, on_frame, s);
+	/* Whatever is already in the ring still counts. */
+	while (rxring_poll(&s->rx, 0, on_frame, s) > 0)
+		;
+	return NULL;
+}
+
+static void fill_stats(struct fp_scanner *s, uint64_t pos)
+{
+	uint32_t passes = s->cfg.retries + 1;
+	double done = (double)s->st.pass + (s->shard_n ? (double)pos / (double)s->shard_n : 1);
+
+	STAT_SET(s, elapsed_us, (clock_ns() - s->t0) / 1000);
+	s->st.progress = done / passes > 1 ? 1 : done / passes;
+	STAT_SET(s, dropped, s->st.dropped + rxring_drops(&s->rx));
+}
+
+static void emit_counters(struct fp_scanner *s, const char *kind, fp_event_kind_t k,
+			  bool interrupted)
+{
+	struct jbuf *b = &s->main_buf;
+	fp_stats_t st;
+
+	fp_scanner_stats(s, &st);
+	jbuf_reset(b);
+	event_head(b, &s->ec, kind);
+	event_counters(b, &st, st.rate, st.progress);
+	if (k == FP_EVENT_SCAN_COMPLETED) {
+		jbuf_lit(b, ",\"interrupted\":");
+		jbuf_lit(b, interrupted ? "true" : "false");
+	}
+	jbuf_char(b, '}');
+	emit(s, b, k, NULL);
+}
+
+/* Periodic work of the sending thread: telemetry events and the rate. */
+static void tick(struct fp_scanner *s, uint64_t pos, uint64_t now)
+{
+	if (now - s->tel_last_ns < 1000000000ull &&
+	    (!s->cfg.telemetry_ms || now - s->tel_last_ns < (uint64_t)s->cfg.telemetry_ms * 1000000))
+		return;
+	if (now - s->tel_last_ns >= 250000000ull) {
+		s->st.rate = (double)(s->st.sent - s->tel_last_sent) * 1e9 /
+			     (double)(now - s->tel_last_ns);
+		s->tel_last_sent = s->st.sent;
+	}
+	fill_stats(s, pos);
+	if (s->cfg.telemetry_ms && now - s->tel_last_ns >= (uint64_t)s->cfg.telemetry_ms * 1000000)
+		emit_counters(s, "telemetry", FP_EVENT_TELEMETRY, false);
+	s->tel_last_ns = now;
+}
+
+static void sleep_ns(uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
+			       .tv_nsec = (long)(ns % 1000000000ull) };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Waits for the replies to the probes just sent: at least COOLDOWN_MIN or
+ * RTT_FACTOR times the largest round trip seen, until no new finding came
+ * for half that long, and never longer than --wait.
+ */
+static void cooldown(struct fp_scanner *s, uint64_t pos)
+{
+	uint64_t start = clock_ns();
+	uint64_t bound = (uint64_t)s->cfg.wait_ms * 1000000ull;
+
+	while (!stopping(s)) {
+		uint64_t now = clock_ns();
+		uint32_t rtt = __atomic_load_n(&s->max_rtt_us, __ATOMIC_RELAXED);
+		uint64_t last = __atomic_load_n(&s->last_new_ns, __ATOMIC_RELAXED);
+		uint64_t target = bound;
+
+		if (rtt || last) {
+			target = (uint64_t)rtt * 1000 * RTT_FACTOR;
+			if (target < COOLDOWN_MIN_NS)
+				target = COOLDOWN_MIN_NS;
+			if (target > bound)
+				target = bound;
+		}
+		if (now - start >= bound)
+			break;
+		if (now - start >= target && (last < start || now - last >= target / 2))
+			break;
+		tick(s, pos, now);
+		sleep_ns(5000000);
+	}
+}
+
+/* Resolves interface, source addresses and next-hop MAC for the plan. */
+static int setup_path(struct fp_scanner *s)
+{
+	u128 first, last, dsts[2];
+	int ret, nd = 0;
+
+	/* The plan is sorted by address; IPv4-mapped addresses sort before
+	 * every routable IPv6 address, so its two ends show both families. */
+	if (s->plan.list) {
+		first = s->plan.list[0].addr;
+		last = s->plan.list[s->plan.n - 1].addr;
+	} else {
+		first = s->plan.addrs->r[0].lo;
+		last = s->plan.addrs->r[s->plan.addrs->n - 1].hi;
+	}
+	dsts[nd++] = first;
+	if (addr_is_v4(first) != addr_is_v4(last))
+		dsts[nd++] = last;
+	memset(&s->pctx, 0, sizeof(s->pctx));
+	for (int i = 0; i < nd; i++) {
+		struct route_info ri;
+		bool v4 = addr_is_v4(dsts[i]);
+		u128 hop, src;
+		char a[ADDR_STRLEN];
+
+		ret = route_get(dsts[i], s->interface, &ri, s->err, sizeof(s->err));
+		if (ret < 0)
+			return ret;
+		if (i && ri.ifindex != s->ri.ifindex)
+			return scanner_fail(s, FP_ENOTSUP,
+					    "IPv4 and IPv6 targets route through different interfaces (%s, %s): scan them separately",
+					    s->ri.ifname, ri.ifname);
+		src = ri.src;
+		if (s->source_ip) {
+			u128 o;
+
+			if (addr_parse(s->source_ip, strlen(s->source_ip), &o) < 0)
+				return scanner_fail(s, FP_EINVAL, "invalid source address '%s'", s->source_ip);
+			if (addr_is_v4(o) == v4)
+				src = o;
+		}
+		if (v4)
+			s->pctx.src4 = src;
+		else
+			s->pctx.src6 = src;
+		if (!src) {
+			addr_format(dsts[i], a);
+			return scanner_fail(s, FP_ENOROUTE, "no source address to reach %s on %s", a, ri.ifname);
+		}
+		if (!i)
+			s->ri = ri;
+		if (s->router_mac) {
+			if (mac_parse(s->router_mac, s->pctx.dst_mac) < 0)
+				return scanner_fail(s, FP_EINVAL, "invalid router MAC '%s'", s->router_mac);
+			continue;
+		}
+		hop = ri.has_gw ? ri.gw : dsts[i];
+		ret = neigh_resolve(&ri, hop, s->pctx.dst_mac, 1500, s->err, sizeof(s->err));
+		if (ret < 0)
+			return ret;
+	}
+	memcpy(s->pctx.src_mac, s->ri.if_mac, 6);
+	return 0;
+}
+
+/* Reports the probes that never got an answer (only on a finished scan). */
+static void report_silent(struct fp_scanner *s)
+{
+	struct finding f = { .reason = "no-response", .rtt_us = -1 };
+	uint32_t k = s->cfg.shard, count = s->cfg.shard_count;
+
+	for (uint64_t j = 0; j < s->shard_n && !stopping(s); j++) {
+		uint64_t idx = perm_at(&s->perm, shard_pos(k, count, j));
+
+		if (bit_get(s->answered, idx))
+			continue;
+		plan_get(&s->plan, idx, &f.addr, &f.proto, &f.port);
+		f.state = f.proto == FP_PROTO_TCP ? FP_STATE_FILTERED : FP_STATE_OPEN_FILTERED;
+		count_state(s, f.state);
+		if (s->cfg.states & (1U << f.state))
+			emit_finding(s, &s->main_buf, &f);
+	}
+}
+
+/* One pass over this shard's positions. Returns 0 or a negative code. */
+static int send_pass(struct fp_scanner *s, uint32_t pass)
+{
+	struct ratectl rc;
+	uint32_t k = s->cfg.shard, count = s->cfg.shard_count;
+	uint64_t j = 0;
+	int ret = 0;
+
+	rate_init(&rc, s->cfg.rate, TX_BATCH, clock_ns());
+	while (j < s->shard_n && !stopping(s)) {
+		uint64_t now = clock_ns(), wait = 0;
+		uint32_t allow = rate_take(&rc, now, &wait), sent = 0;
+		uint32_t t = (uint32_t)((now - s->t0) / 1000);
+
+		if (!allow) {
+			txring_kick(&s->tx, false);
+			tick(s, j, now);
+			if (wait > 50000)
+				sleep_ns(wait > 1000000 ? 1000000 : wait);
+			continue;
+		}
+		while (sent < allow && j < s->shard_n) {
+			uint64_t idx = perm_at(&s->perm, shard_pos(k, count, j));
+			const struct probe *pr;
+			uint8_t *frame, *tag, proto, want;
+			uint16_t port;
+			u128 dst;
+
+			if (pass && bit_get(s->answered, idx)) {
+				j++;
+				continue;
+			}
+			frame = txring_next(&s->tx, &tag);
+			if (!frame) {
+				if (txring_kick(&s->tx, true) < 0) {
+					ret = errno;
+					goto out;
+				}
+				continue;
+			}
+			plan_get(&s->plan, idx, &dst, &proto, &port);
+			pr = probe_for(proto);
+			want = (uint8_t)(((proto + 1) << 1) | !addr_is_v4(dst));
+			if (*tag != want) {
+				pr->prepare(&s->pctx, !addr_is_v4(dst), frame, PROBE_MAX_FRAME);
+				*tag = want;
+			}
+			txring_commit(&s->tx, (uint32_t)pr->make(&s->pctx, frame, dst, port, t));
+			sent++;
+			j++;
+		}
+		/* Probes skipped as answered do not use up the rate. */
+		rc.released -= allow - sent;
+		if (txring_kick(&s->tx, false) < 0) {
+			ret = errno;
+			goto out;
+		}
+		STAT_ADD(s, sent, sent);
+		tick(s, j, now);
+	}
+	if (txring_kick(&s->tx, true) < 0)
+		ret = errno;
+out:
+	if (ret)
+		return scanner_fail(s, FP_EIO, "sending on %s failed: %s", s->ri.ifname, strerror(ret));
+	return 0;
+}
+
+int engine_run(struct fp_scanner *s)
+{
+	uint8_t rnd[16];
+	uint64_t seed = s->cfg.seed;
+	pthread_t rx_thread;
+	bool rx_started = false, interrupted;
+	int ret;
+
+	s->tx.fd = s->rx.fd = -1;
+	memset(&s->st, 0, sizeof(s->st));
+	s->max_rtt_us = 0;
+	s->last_new_ns = 0;
+	s->sink_err = 0;
+	jbuf_init(&s->rx_buf);
+	jbuf_init(&s->main_buf);
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
+		ret = scanner_fail(s, FP_ESYS, "getrandom: %s", strerror(errno));
+		goto out;
+	}
+	if (!seed && getrandom(&seed, sizeof(seed), 0) != sizeof(seed)) {
+		ret = scanner_fail(s, FP_ESYS, "getrandom: %s", strerror(errno));
+		goto out;
+	}
+	ret = perm_init(&s->perm, s->plan.n, seed);
+	if (ret < 0) {
+		scanner_fail(s, ret, "scan too large: %llu probes", (unsigned long long)s->plan.n);
+		goto out;
+	}
+	s->shard_n = shard_size(s->plan.n, s->cfg.shard, s->cfg.shard_count);
+	s->answered = calloc((s->plan.n + 63) / 64, sizeof(uint64_t));
+	if (!s->answered) {
+		ret = scanner_fail(s, FP_ENOMEM, "out of memory for %llu probes",
+				   (unsigned long long)s->plan.n);
+		goto out;
+	}
+	ret = setup_path(s);
+	if (ret < 0)
+		goto out;
+	if (getrandom(s->pctx.key, sizeof(s->pctx.key), 0) != sizeof(s->pctx.key)) {
+		ret = scanner_fail(s, FP_ESYS, "getrandom: %s", strerror(errno));
+		goto out;
+	}
+	ret = txring_open(&s->tx, s->ri.ifindex, s->err, sizeof(s->err));
+	if (ret < 0)
+		goto out;
+	ret = rxring_open(&s->rx, s->ri.ifindex, s->pctx.src6 ? 0 : addr_v4(s->pctx.src4),
+			  s->err, sizeof(s->err));
+	if (ret < 0)
+		goto out;
+
+	s->have_sink = s->cfg.out_fd >= 0;
+	if (s->have_sink) {
+		s->sink.ops = s->cfg.out_format == FP_FORMAT_LIST ? &sink_list : &sink_ndjson;
+		ret = s->sink.ops->open(&s->sink, s->cfg.out_fd);
+		if (ret < 0) {
+			s->have_sink = false;
+			scanner_fail(s, ret, "opening the event sink: %s", fp_strerror(ret));
+			goto out;
+		}
+	}
+	event_ctx_init(&s->ec, rnd);
+	s->t0 = s->pctx.t0_ns = clock_ns();
+	s->tel_last_ns = s->t0;
+	s->tel_last_sent = 0;
+	s->st.planned = s->shard_n;
+
+	{
+		struct jbuf *b = &s->main_buf;
+		char src[ADDR_STRLEN];
+
+		jbuf_reset(b);
+		event_head(b, &s->ec, "scan_started");
+		jbuf_lit(b, "\"scan\":{\"probes\":");
+		jbuf_u64(b, s->shard_n);
+		jbuf_lit(b, ",\"rate\":");
+		jbuf_u64(b, s->cfg.rate);
+		jbuf_lit(b, ",\"retries\":");
+		jbuf_u64(b, s->cfg.retries);
+		jbuf_lit(b, ",\"wait_ms\":");
+		jbuf_u64(b, s->cfg.wait_ms);
+		jbuf_lit(b, ",\"seed\":");
+		jbuf_u64(b, seed);
+		jbuf_lit(b, ",\"shard\":\"");
+		jbuf_u64(b, s->cfg.shard);
+		jbuf_char(b, '/');
+		jbuf_u64(b, s->cfg.shard_count);
+		jbuf_lit(b, "\",\"interface\":");
+		jbuf_str(b, s->ri.ifname);
+		addr_format(s->pctx.src4 ? s->pctx.src4 : s->pctx.src6, src);
+		jbuf_lit(b, ",\"source_ip\":");
+		jbuf_str(b, src);
+		jbuf_lit(b, "}}");
+		emit(s, b, FP_EVENT_SCAN_STARTED, NULL);
+	}
+
+	s->rx_stop = 0;
+	if (pthread_create(&rx_thread, NULL, rx_main, s) != 0) {
+		ret = scanner_fail(s, FP_ESYS, "cannot start the receive thread");
+		goto out;
+	}
+	rx_started = true;
+
+	for (uint32_t pass = 0; pass <= s->cfg.retries && !stopping(s); pass++) {
+		STAT_SET(s, pass, pass);
+		ret = send_pass(s, pass);
+		if (ret < 0)
+			break;
+		cooldown(s, s->shard_n);
+	}
+	interrupted = stopping(s);
+	__atomic_store_n(&s->rx_stop, 1, __ATOMIC_RELEASE);
+	pthread_join(rx_thread, NULL);
+	rx_started = false;
+	if (ret == 0 && !interrupted)
+		report_silent(s);
+	fill_stats(s, s->shard_n);
+	if (ret == 0 && s->sink_err)
+		ret = scanner_fail(s, FP_EIO, "writing events: %s", strerror(s->sink_err));
+	emit_counters(s, "scan_completed", FP_EVENT_SCAN_COMPLETED, interrupted || ret < 0);
+	if (s->have_sink && s->sink.ops->flush(&s->sink) < 0 && ret == 0)
+		ret = scanner_fail(s, FP_EIO, "writing events: %s", strerror(s->sink.err));
+out:
+	if (rx_started) {
+		__atomic_store_n(&s->rx_stop, 1, __ATOMIC_RELEASE);
+		pthread_join(rx_thread, NULL);
+	}
+	if (s->have_sink) {
+		s->sink.ops->close(&s->sink);
+		s->have_sink = false;
+	}
+	if (s->tx.fd >= 0)
+		txring_close(&s->tx);
+	if (s->rx.fd >= 0)
+		rxring_close(&s->rx);
+	jbuf_free(&s->rx_buf);
+	jbuf_free(&s->main_buf);
+	free(s->answered);
+	s->answered = NULL;
+	return ret;
+}

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/* threat_event_v1 encoding of the events every scan emits. */
+#include <string.h>
+#include <time.h>
+
+#include "event.h"
+#include "../core/addr.h"
+#include "../core/ports.h"
+
+static const char *const state_names[] = {
+	[FP_STATE_OPEN] = "open",
+	[FP_STATE_CLOSED] = "closed",
+	[FP_STATE_FILTERED] = "filtered",
+	[FP_STATE_OPEN_FILTERED] = "open|filtered",
+};
+
+const char *state_name(unsigned state)
+{
+	return state < ARRAY_SIZE(state_names) ? state_names[state] : "unknown";
+}
+
+void event_ctx_init(struct event_ctx *ec, const uint8_t rnd[static 16])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	for (int i = 0; i < 16; i++) {
+		ec->scan_id[2 * i] = hex[rnd[i] >> 4];
+		ec->scan_id[2 * i + 1] = hex[rnd[i] & 15];
+	}
+	ec->scan_id[32] = '\0';
+	ec->seq = 0;
+}
+
+/* RFC 3339 UTC time with microseconds. */
+static void put_time(struct jbuf *b)
+{
+	struct timespec ts;
+	struct tm tm;
+	char tmp[40];
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
+	jbuf_char(b, '"');
+	jbuf_raw(b, tmp, n);
+	jbuf_char(b, '.');
+	/* six digits, zero padded */
+	{
+		char us[7];
+		long v = ts.tv_nsec / 1000;
+
+		for (int i = 5; i >= 0; i--) {
+			us[i] = (char)('0' + v % 10);
+			v /= 10;
+		}
+		jbuf_raw(b, us, 6);
+	}
+	jbuf_lit(b, "Z\"");
+}
+
+void event_head(struct jbuf *b, struct event_ctx *ec, const char *kind)
+{
+	uint64_t seq = __atomic_fetch_add(&ec->seq, 1, __ATOMIC_RELAXED);
+
+	jbuf_lit(b, "{\"schema\":\"" EVENT_SCHEMA "\",\"event_id\":\"");
+	jbuf_raw(b, ec->scan_id, 32);
+	jbuf_char(b, '-');
+	jbuf_u64(b, seq);
+	jbuf_lit(b, "\",\"time\":");
+	put_time(b);
+	jbuf_lit(b, ",\"kind\":\"");
+	jbuf_lit(b, kind);
+	jbuf_lit(b, "\",\"scan_id\":\"");
+	jbuf_raw(b, ec->scan_id, 32);
+	jbuf_lit(b, "\",\"sensor\":{\"name\":\"fastport\",\"version\":\"");
+	jbuf_lit(b, fp_version());
+	jbuf_lit(b, "\",\"build_id\":\"");
+	jbuf_lit(b, fp_build_id());
+	jbuf_lit(b, "\",\"build_mode\":\"");
+	jbuf_lit(b, fp_build_mode());
+	jbuf_lit(b, "\",\"source_rev\":\"");
+	jbuf_lit(b, fp_source_rev());
+	jbuf_lit(b, "\"},");
+}
+
+void event_port_state(struct jbuf *b, struct event_ctx *ec, const struct finding *f)
+{
+	char ip[ADDR_STRLEN];
+	size_t n = addr_format(f->addr, ip);
+
+	event_head(b, ec, "port_state");
+	jbuf_lit(b, "\"target\":{\"ip\":\"");
+	jbuf_raw(b, ip, n);
+	jbuf_lit(b, "\",\"port\":");
+	jbuf_u64(b, f->port);
+	jbuf_lit(b, ",\"protocol\":\"");
+	jbuf_lit(b, proto_name(f->proto));
+	jbuf_lit(b, "\"},\"result\":{\"state\":\"");
+	jbuf_lit(b, state_name(f->state));
+	jbuf_lit(b, "\",\"reason\":");
+	jbuf_str(b, f->reason);
+	if (f->ttl) {
+		jbuf_lit(b, ",\"ttl\":");
+		jbuf_u64(b, f->ttl);
+	}
+	if (f->rtt_us >= 0) {
+		jbuf_lit(b, ",\"rtt_us\":");
+		jbuf_u64(b, (uint64_t)f->rtt_us);
+	}
+	if (f->service) {
+		jbuf_lit(b, ",\"service\":");
+		jbuf_str(b, f->service);
+	}
+	jbuf_lit(b, "}}");
+}
+
+void event_counters(struct jbuf *b, const fp_stats_t *st, double rate_pps, double progress)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} fields[] = {
+#define F(x) { #x, offsetof(fp_stats_t, x) }
+		F(planned), F(sent), F(received), F(valid), F(invalid), F(duplicates),
+		F(dropped), F(open), F(closed), F(filtered), F(open_filtered), F(send_errors),
+#undef F
+	};
+
+	jbuf_lit(b, "\"counters\":{");
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		uint64_t v;
+
+		memcpy(&v, (const char *)st + fields[i].off, sizeof(v));
+		if (i)
+			jbuf_char(b, ',');
+		jbuf_char(b, '"');
+		jbuf_lit(b, fields[i].name);
+		jbuf_lit(b, "\":");
+		jbuf_u64(b, v);
+	}
+	jbuf_lit(b, ",\"pass\":");
+	jbuf_u64(b, st->pass);
+	jbuf_lit(b, ",\"rate\":");
+	jbuf_fixed(b, rate_pps, 1);
+	jbuf_lit(b, ",\"progress\":");
+	jbuf_fixed(b, progress, 4);
+	jbuf_lit(b, ",\"elapsed_s\":");
+	jbuf_fixed(b, (double)st->elapsed_us / 1e6, 3);
+	jbuf_char(b, '}');
+}

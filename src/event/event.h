@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: MIT */
+/* threat_event_v1 encoding: one JSON object per event, see
+ * docs/threat_event_v1.schema.json. */
+#ifndef FP_EVENT_H
+#define FP_EVENT_H
+
+#include "json.h"
+
+#define EVENT_SCHEMA "threat_event_v1"
+
+struct event_ctx {
+	char scan_id[33];
+	uint64_t seq; /* next event number; atomically incremented */
+};
+
+/* A port_state finding. rtt_us < 0 means unknown. versions: QUIC only. */
+struct finding {
+	u128 addr;
+	uint16_t port;
+	uint8_t proto;
+	uint8_t state;      /* fp_state_t */
+	uint8_t ttl;        /* 0: unknown */
+	const char *reason;
+	const char *service; /* NULL or a name such as "dns" */
+	int64_t rtt_us;
+};
+
+/* scan_id: 32 hex digits from 16 random bytes. */
+void event_ctx_init(struct event_ctx *ec, const uint8_t rnd[static 16]);
+
+/* Writes the members every event has, from '{' up to and including the
+ * sensor block, followed by a ','; the caller adds its members and '}'. */
+void event_head(struct jbuf *b, struct event_ctx *ec, const char *kind);
+
+void event_port_state(struct jbuf *b, struct event_ctx *ec, const struct finding *f);
+
+const char *state_name(unsigned state);
+
+/* Appends the counters object ("counters":{...}) from stats. */
+void event_counters(struct jbuf *b, const fp_stats_t *st, double rate_pps, double progress);
+
+#endif

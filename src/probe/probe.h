@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Probe modules: one file per probe, each a const vtable. A probe builds its
+ * packets from a template and validates replies statelessly with the cookie
+ * of src/core/cookie.h; all per-scan state is in struct probe_ctx.
+ */
+#ifndef FP_PROBE_H
+#define FP_PROBE_H
+
+#include "../core/common.h"
+#include "../net/packet.h"
+#include "../event/event.h"
+
+/* Per-scan facts every probe reads; filled before the first prepare. */
+struct probe_ctx {
+	uint8_t key[16];        /* cookie key */
+	uint8_t src_mac[6];
+	uint8_t dst_mac[6];     /* next hop */
+	u128 src4, src6;        /* our source addresses (0 when absent) */
+	uint64_t t0_ns;         /* clock_ns() at scan start; now_us counts from it */
+};
+
+#define PROBE_MAX_FRAME 1536
+
+struct probe {
+	const char *name;
+	uint8_t proto;          /* FP_PROTO_* it serves */
+	/*
+	 * prepare: writes every byte that does not depend on the target into
+	 * buf (cap >= PROBE_MAX_FRAME) for the family (v6 or not). Runs once per
+	 * TX buffer, or again when the buffer is reused for another family.
+	 * Returns the frame length.
+	 */
+	size_t (*prepare)(const struct probe_ctx *c, bool v6, uint8_t *buf, size_t cap);
+	/*
+	 * make: writes the per-target fields (destination address, ports,
+	 * cookie, timestamp, checksums) into a buffer that prepare filled for
+	 * dst's family. Runs once per probe sent: keep it cheap. Returns the
+	 * frame length.
+	 */
+	size_t (*make)(const struct probe_ctx *c, uint8_t *buf, u128 dst, uint16_t dport,
+		     uint32_t now_us);
+	/*
+	 * classify: looks at a parsed packet. Returns 1 and fills f (addr, port,
+	 * proto, state, reason, ttl, rtt_us) when it is a valid reply to one of
+	 * this probe's packets; 0 when it is not addressed to this probe at all;
+	 * -1 when it claims to be (our port range, our protocol) but fails
+	 * validation. Runs on the receive thread.
+	 */
+	int (*classify)(const struct probe_ctx *c, const struct pkt *p, uint32_t now_us,
+			struct finding *f);
+};
+
+extern const struct probe probe_tcp_syn;
+
+/* The probe that serves a protocol, or NULL. */
+const struct probe *probe_for(uint8_t proto);
+
+/* Offers p to every probe: 1 valid (f filled), 0 not ours, -1 invalid. */
+int probe_classify(const struct probe_ctx *c, const struct pkt *p, uint32_t now_us,
+		   struct finding *f);
+
+/* Reason text for an ICMP or ICMPv6 destination-unreachable code. */
+const char *probe_icmp_reason(bool v6, uint8_t type, uint8_t code);
+
+#endif
