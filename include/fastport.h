@@ -148,6 +148,7 @@ typedef struct {
 	uint32_t telemetry_ms;    /* period of telemetry events, 0 = none (default 1000) */
 	int out_fd;               /* -1: no built-in sink; else write events here */
 	int out_format;           /* FP_FORMAT_* for out_fd */
+	uint32_t send_threads;    /* sending threads, 0 = one per online CPU (at most 8) */
 	fp_event_cb on_event;     /* may be NULL */
 	void *userdata;
 } fp_config_t;

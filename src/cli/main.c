@@ -21,7 +21,7 @@ enum opt_id {
 	OPT_PORTS = 'p', OPT_OUTPUT = 'o', OPT_IFACE = 'i', OPT_HELP = 'h', OPT_QUIET = 'q',
 	OPT_RATE = 256, OPT_RETRIES, OPT_WAIT, OPT_FORMAT, OPT_STATES, OPT_EXCLUDE,
 	OPT_EXCLUDEFILE, OPT_ALLOW_RESERVED, OPT_SHARD, OPT_SEED, OPT_SOURCE_IP,
-	OPT_ROUTER_MAC, OPT_CONNECT, OPT_VERSION, OPT_INPUT_LIST, OPT_TELEMETRY,
+	OPT_ROUTER_MAC, OPT_CONNECT, OPT_VERSION, OPT_INPUT_LIST, OPT_TELEMETRY, OPT_SEND_THREADS,
 };
 
 /* The one table of options: parsing and the usage text both come from it. */
@@ -47,6 +47,7 @@ static const struct cli_opt {
 	{ "interface", OPT_IFACE, "IFACE", "send and receive on IFACE" },
 	{ "source-ip", OPT_SOURCE_IP, "IP", "source address of the probes" },
 	{ "router-mac", OPT_ROUTER_MAC, "MAC", "next-hop MAC address (skips ARP/NDP)" },
+	{ "send-threads", OPT_SEND_THREADS, "N", "sending threads (default: one per CPU, at most 8)" },
 	{ "telemetry", OPT_TELEMETRY, "SEC", "seconds between telemetry events, 0 for none (default 1)" },
 	{ "connect", OPT_CONNECT, NULL, "TCP connect() scan (no privileges needed)" },
 	{ "quiet", OPT_QUIET, NULL, "no progress line on standard error" },
@@ -295,6 +296,7 @@ int main(int argc, char **argv)
 		case OPT_SOURCE_IP: cfg.source_ip = optarg; break;
 		case OPT_ROUTER_MAC: cfg.router_mac = optarg; break;
 		case OPT_TELEMETRY: cfg.telemetry_ms = parse_seconds_ms("telemetry", optarg, 3600); break;
+		case OPT_SEND_THREADS: cfg.send_threads = (uint32_t)parse_u64("send-threads", optarg, 1, 64); break;
 		case OPT_CONNECT: cfg.connect = 1; break;
 		case OPT_QUIET: quiet = 1; break;
 		case OPT_VERSION: version(); return 0;

@@ -111,7 +111,7 @@ int fp_scanner_new(const fp_config_t *cfg, fp_scanner_t **out, char *errbuf, siz
 	ipset_init(&s->scan_addrs);
 	portset_init(&s->ports);
 	pthread_mutex_init(&s->emit_lock, NULL);
-	s->tx.fd = s->rx.fd = -1;
+	s->rx.fd = -1;
 	if (dup_opt(cfg->interface, &s->interface) || dup_opt(cfg->source_ip, &s->source_ip) ||
 	    dup_opt(cfg->router_mac, &s->router_mac)) {
 		fp_scanner_free(s);

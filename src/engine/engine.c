@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/random.h>
 
 #include "scanner.h"
@@ -318,23 +319,28 @@ static void report_silent(struct fp_scanner *s)
 	}
 }
 
-/* One pass over this shard's positions. Returns 0 or a negative code. */
-static int send_pass(struct fp_scanner *s, uint32_t pass)
+/*
+ * One sender's share of a pass: positions id, id + n, id + 2n, ... of this
+ * shard, at rate / n. Probes already answered are skipped in later passes
+ * without using up the rate.
+ */
+static void *sender_main(void *arg)
 {
+	struct sender *se = arg;
+	struct fp_scanner *s = se->s;
 	struct ratectl rc;
-	uint32_t k = s->cfg.shard, count = s->cfg.shard_count;
-	uint64_t j = 0;
-	int ret = 0;
+	uint32_t k = s->cfg.shard, count = s->cfg.shard_count, n = s->nsenders;
+	uint64_t j = se->id, rate = s->cfg.rate / n + (se->id < s->cfg.rate % n);
+	int err = 0;
 
-	rate_init(&rc, s->cfg.rate, TX_BATCH, clock_ns());
+	rate_init(&rc, rate ? rate : 1, TX_BATCH, clock_ns());
 	while (j < s->shard_n && !stopping(s)) {
 		uint64_t now = clock_ns(), wait = 0;
 		uint32_t allow = rate_take(&rc, now, &wait), sent = 0;
 		uint32_t t = (uint32_t)((now - s->t0) / 1000);
 
 		if (!allow) {
-			txring_kick(&s->tx, false);
-			tick(s, j, now);
+			txring_kick(&se->tx, false);
 			if (wait > 50000)
 				sleep_ns(wait > 1000000 ? 1000000 : wait);
 			continue;
@@ -346,14 +352,14 @@ static int send_pass(struct fp_scanner *s, uint32_t pass)
 			uint16_t port;
 			u128 dst;
 
-			if (pass && bit_get(s->answered, idx)) {
-				j++;
+			if (se->pass && bit_get(s->answered, idx)) {
+				j += n;
 				continue;
 			}
-			frame = txring_next(&s->tx, &tag);
+			frame = txring_next(&se->tx, &tag);
 			if (!frame) {
-				if (txring_kick(&s->tx, true) < 0) {
-					ret = errno;
+				if (txring_kick(&se->tx, true) < 0) {
+					err = errno;
 					goto out;
 				}
 				continue;
@@ -365,25 +371,93 @@ static int send_pass(struct fp_scanner *s, uint32_t pass)
 				pr->prepare(&s->pctx, !addr_is_v4(dst), frame, PROBE_MAX_FRAME);
 				*tag = want;
 			}
-			txring_commit(&s->tx, (uint32_t)pr->make(&s->pctx, frame, dst, port, t));
+			txring_commit(&se->tx, (uint32_t)pr->make(&s->pctx, frame, dst, port, t));
 			sent++;
-			j++;
+			j += n;
 		}
-		/* Probes skipped as answered do not use up the rate. */
 		rc.released -= allow - sent;
-		if (txring_kick(&s->tx, false) < 0) {
-			ret = errno;
+		if (txring_kick(&se->tx, false) < 0) {
+			err = errno;
 			goto out;
 		}
-		STAT_ADD(s, sent, sent);
-		tick(s, j, now);
+		__atomic_fetch_add(&s->st.sent, sent, __ATOMIC_RELAXED);
+		__atomic_store_n(&se->done, j / n, __ATOMIC_RELAXED);
 	}
-	if (txring_kick(&s->tx, true) < 0)
-		ret = errno;
+	if (txring_kick(&se->tx, true) < 0)
+		err = errno;
 out:
-	if (ret)
-		return scanner_fail(s, FP_EIO, "sending on %s failed: %s", s->ri.ifname, strerror(ret));
-	return 0;
+	se->err = err;
+	__atomic_store_n(&se->done, j / n, __ATOMIC_RELAXED);
+	__atomic_store_n(&se->finished, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Positions walked in the current pass, over all senders. */
+static uint64_t pass_done(const struct fp_scanner *s)
+{
+	uint64_t sum = 0;
+
+	for (uint32_t i = 0; i < s->nsenders; i++)
+		sum += __atomic_load_n(&s->senders[i].done, __ATOMIC_RELAXED);
+	return sum > s->shard_n ? s->shard_n : sum;
+}
+
+/* Runs one pass on every sender and waits for them, ticking telemetry. */
+static int send_pass(struct fp_scanner *s, uint32_t pass)
+{
+	uint32_t started = 0;
+	int ret = 0;
+
+	for (uint32_t i = 0; i < s->nsenders; i++) {
+		struct sender *se = &s->senders[i];
+
+		se->pass = pass;
+		se->done = 0;
+		se->err = 0;
+		se->finished = 0;
+		if (pthread_create(&se->thread, NULL, sender_main, se) != 0) {
+			ret = scanner_fail(s, FP_ESYS, "cannot start a sending thread");
+			fp_scanner_stop(s);
+			break;
+		}
+		started++;
+	}
+	for (;;) {
+		uint32_t fin = 0;
+
+		for (uint32_t i = 0; i < started; i++)
+			fin += __atomic_load_n(&s->senders[i].finished, __ATOMIC_ACQUIRE);
+		if (fin == started)
+			break;
+		tick(s, pass_done(s), clock_ns());
+		sleep_ns(2000000);
+	}
+	for (uint32_t i = 0; i < started; i++) {
+		pthread_join(s->senders[i].thread, NULL);
+		if (s->senders[i].err && ret == 0)
+			ret = scanner_fail(s, FP_EIO, "sending on %s failed: %s", s->ri.ifname,
+					   strerror(s->senders[i].err));
+	}
+	return ret;
+}
+
+static uint32_t sender_count(const struct fp_scanner *s)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	uint64_t n = s->cfg.send_threads;
+
+	if (!n)
+		n = cpus > 0 ? (uint64_t)cpus : 1;
+	if (!s->cfg.send_threads && n > 8)
+		n = 8;
+	if (n > SENDERS_MAX)
+		n = SENDERS_MAX;
+	/* Below a thousand packets per second one thread paces best. */
+	if (s->cfg.rate < 1000 * n)
+		n = s->cfg.rate / 1000 ? s->cfg.rate / 1000 : 1;
+	if (n > s->shard_n)
+		n = s->shard_n ? s->shard_n : 1;
+	return (uint32_t)n;
 }
 
 int engine_run(struct fp_scanner *s)
@@ -394,7 +468,9 @@ int engine_run(struct fp_scanner *s)
 	bool rx_started = false, interrupted;
 	int ret;
 
-	s->tx.fd = s->rx.fd = -1;
+	s->rx.fd = -1;
+	s->senders = NULL;
+	s->nsenders = 0;
 	memset(&s->st, 0, sizeof(s->st));
 	s->max_rtt_us = 0;
 	s->last_new_ns = 0;
@@ -428,9 +504,19 @@ int engine_run(struct fp_scanner *s)
 		ret = scanner_fail(s, FP_ESYS, "getrandom: %s", strerror(errno));
 		goto out;
 	}
-	ret = txring_open(&s->tx, s->ri.ifindex, s->err, sizeof(s->err));
-	if (ret < 0)
+	s->senders = calloc(SENDERS_MAX, sizeof(*s->senders));
+	if (!s->senders) {
+		ret = scanner_fail(s, FP_ENOMEM, "out of memory");
 		goto out;
+	}
+	for (uint32_t i = 0, n = sender_count(s); i < n; i++) {
+		s->senders[i].s = s;
+		s->senders[i].id = i;
+		ret = txring_open(&s->senders[i].tx, s->ri.ifindex, s->err, sizeof(s->err));
+		if (ret < 0)
+			goto out;
+		s->nsenders = i + 1;
+	}
 	ret = rxring_open(&s->rx, s->ri.ifindex, s->pctx.src6 ? 0 : addr_v4(s->pctx.src4),
 			  s->err, sizeof(s->err));
 	if (ret < 0)
@@ -516,8 +602,11 @@ out:
 		s->sink.ops->close(&s->sink);
 		s->have_sink = false;
 	}
-	if (s->tx.fd >= 0)
-		txring_close(&s->tx);
+	for (uint32_t i = 0; i < s->nsenders; i++)
+		txring_close(&s->senders[i].tx);
+	free(s->senders);
+	s->senders = NULL;
+	s->nsenders = 0;
 	if (s->rx.fd >= 0)
 		rxring_close(&s->rx);
 	jbuf_free(&s->rx_buf);

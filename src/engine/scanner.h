@@ -12,6 +12,20 @@
 #include "../probe/probe.h"
 #include "../event/sink.h"
 
+#define SENDERS_MAX 64
+
+/* One sending thread: its own TX ring and its slice of the positions. */
+struct sender {
+	struct fp_scanner *s;
+	struct txring tx;
+	pthread_t thread;
+	uint32_t id;
+	uint32_t pass;
+	uint64_t done;          /* positions of its slice walked in this pass */
+	int err;                /* errno of a send failure, 0 if none */
+	int finished;
+};
+
 struct fp_scanner {
 	fp_config_t cfg;
 	char *interface, *source_ip, *router_mac; /* owned copies of cfg strings */
@@ -42,7 +56,8 @@ struct fp_scanner {
 	uint32_t max_rtt_us;    /* largest round trip seen (receiver) */
 	int rx_stop;
 	struct rxring rx;
-	struct txring tx;
+	struct sender *senders;
+	uint32_t nsenders;
 	struct route_info ri;
 	uint64_t tel_last_ns, tel_last_sent;
 };

@@ -5,7 +5,7 @@
 lab_setup
 lab_listen 22 80
 for sig in INT TERM; do
-	in_s "$FASTPORT" 198.19.0.0/16 -p 22,80 --rate 20000 --allow-reserved --quiet \
+	ip netns exec "$NS_S" "$FASTPORT" 198.19.0.0/16 -p 22,80 --rate 20000 --allow-reserved --quiet \
 		-o "$LAB_TMP/ev.ndjson" &
 	pid=$!
 	sleep 1.5
