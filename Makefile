@@ -55,7 +55,8 @@ AUTOINIT := $(if $(IS_CLANG),-ftrivial-auto-var-init=pattern,-ftrivial-auto-var-
 MODE_CFLAGS := -O2 -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
 	-fstack-clash-protection -fcf-protection=full $(AUTOINIT) -fno-strict-overflow \
 	-fno-delete-null-pointer-checks -Werror=format-security
-MODE_LDFLAGS := -pie -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--as-needed
+MODE_LDFLAGS := -Wl,-z,relro,-z,now,-z,noexecstack -Wl,--as-needed
+EXE_LDFLAGS := -pie
 endif
 ifeq ($(MODE),debug)
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -129,7 +130,7 @@ $(SO): $(LIB_OBJS) src/fastport.map
 
 $(BIN): $(CLI_OBJS) $(STATIC)
 	@mkdir -p $(@D)
-	$(call quiet,LD,$@)$(CC) $(CFLAGS_ALL) -o $@ $(CLI_OBJS) $(STATIC) $(LDFLAGS_ALL)
+	$(call quiet,LD,$@)$(CC) $(CFLAGS_ALL) -o $@ $(CLI_OBJS) $(STATIC) $(LDFLAGS_ALL) $(EXE_LDFLAGS)
 	$(Q)touch $@
 
 $(HDR): include/fastport.h
@@ -139,7 +140,7 @@ $(HDR): include/fastport.h
 # Unit tests: one program per file, linked with the static library.
 $(BUILD)/tests/%: tests/unit/%.c $(STATIC) tests/unit/unit.h
 	@mkdir -p $(@D)
-	$(call quiet,CC,$<)$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(STATIC) $(LDFLAGS_ALL) -lcmocka
+	$(call quiet,CC,$<)$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(STATIC) $(LDFLAGS_ALL) $(EXE_LDFLAGS) -lcmocka
 
 unit: $(UNIT_BINS)
 	$(Q)tests/unit/run $(UNIT_BINS)

@@ -28,7 +28,7 @@ static void bitmap_mark(uint8_t *bm, uint64_t n, uint64_t v)
 
 static void check_bijection(uint64_t n, uint64_t seed)
 {
-	struct perm p;
+	struct perm p = { 0 };
 	uint8_t *bm = bitmap_new(n);
 
 	assert_int_equal(perm_init(&p, n, seed), 0);
@@ -57,7 +57,7 @@ static void test_bijection_all_small(void **state)
 
 static void test_n1(void **state)
 {
-	struct perm p;
+	struct perm p = { 0 };
 
 	(void)state;
 	assert_int_equal(perm_init(&p, 1, 42), 0);
@@ -66,7 +66,7 @@ static void test_n1(void **state)
 
 static void test_range(void **state)
 {
-	struct perm p;
+	struct perm p = { 0 };
 
 	(void)state;
 	assert_int_equal(perm_init(&p, 0, 1), FP_ERANGE);
@@ -97,7 +97,7 @@ static void test_seed(void **state)
 
 static void test_random_looking(void **state)
 {
-	struct perm p;
+	struct perm p = { 0 };
 	uint64_t n = 1000000, prev, d, d0 = 0, ascents = 0, lo = 0;
 	bool sorted = true, dist_const = true;
 	const uint64_t m = 100000;
@@ -186,7 +186,7 @@ static void test_large(void **state)
 {
 	enum { COUNT = 5000 };
 	uint64_t n = (uint64_t)1 << 40, *v = calloc(COUNT, sizeof(*v));
-	struct perm p;
+	struct perm p = { 0 };
 
 	(void)state;
 	assert_non_null(v);
