@@ -588,6 +588,9 @@ int engine_run(struct fp_scanner *s)
 	if (ret == 0 && !interrupted)
 		report_silent(s);
 	fill_stats(s, s->shard_n);
+	/* The closing event reports the average rate of the whole scan. */
+	if (s->st.elapsed_us)
+		s->st.rate = (double)s->st.sent * 1e6 / (double)s->st.elapsed_us;
 	if (ret == 0 && s->sink_err)
 		ret = scanner_fail(s, FP_EIO, "writing events: %s", strerror(s->sink_err));
 	emit_counters(s, "scan_completed", FP_EVENT_SCAN_COMPLETED, interrupted || ret < 0);

@@ -47,10 +47,6 @@ struct nl_sock {
 	uint32_t seq;
 };
 
-/* Called for each reply message that is not an error, done or ack.
- * Returns 0 to go on, or a negative FP_E* code to stop with. */
-typedef int (*nl_cb)(const struct nlmsghdr *nh, void *ctx);
-
 static void errf(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -176,6 +172,61 @@ static bool nl_addattr(struct nl_req *req, unsigned short type,
 	return true;
 }
 
+int route_nl_parse(const void *buf, size_t len, struct route_nl_state *st,
+                   int (*cb)(const uint8_t *msg, size_t len, void *ctx), void *ctx)
+{
+	const uint8_t *p = buf;
+	struct nlmsghdr nh;
+	size_t off, next;
+	int ret;
+
+	/* Each message must fit in what is left; the header is copied out,
+	 * so nothing here depends on the buffer's alignment. */
+	for (off = 0; !st->done && len - off >= sizeof(nh); off = next) {
+		memcpy(&nh, p + off, sizeof(nh));
+		if (nh.nlmsg_len < sizeof(nh) || nh.nlmsg_len > len - off) {
+			st->why = "malformed netlink reply";
+			return FP_ESYS;
+		}
+		/* The next message starts at the aligned end of this one; the
+		 * last one may lack its padding. */
+		next = off + (((size_t)nh.nlmsg_len + NLMSG_ALIGNTO - 1) &
+		              ~(size_t)(NLMSG_ALIGNTO - 1));
+		if (next > len)
+			next = len;
+		if (nh.nlmsg_seq != st->seq || nh.nlmsg_pid != st->pid)
+			continue; /* a stale answer to an earlier request */
+		if (nh.nlmsg_type == NLMSG_DONE) {
+			st->done = true;
+		} else if (nh.nlmsg_type == NLMSG_ERROR) {
+			struct nlmsgerr e;
+
+			if (nh.nlmsg_len - NLMSG_HDRLEN < sizeof(e)) {
+				st->why = "short netlink error";
+				return FP_ESYS;
+			}
+			memcpy(&e, p + off + NLMSG_HDRLEN, sizeof(e));
+			if (e.error > 0 || e.error < -4095) {
+				/* Not an errno; -e.error might not even exist. */
+				st->why = "malformed netlink error";
+				return FP_ESYS;
+			}
+			if (e.error != 0) {
+				st->kerr = e.error;
+				return FP_ESYS;
+			}
+			st->done = true; /* an ack */
+		} else if (nh.nlmsg_type >= NLMSG_MIN_TYPE) {
+			ret = cb(p + off, nh.nlmsg_len, ctx);
+			if (ret < 0)
+				return ret;
+			if (!(nh.nlmsg_flags & NLM_F_MULTI))
+				st->done = true;
+		}
+	}
+	return 0;
+}
+
 /*
  * Sends req and reads replies until the answer is complete: NLMSG_DONE for
  * a dump, an ack or error, or one message without NLM_F_MULTI. Calls cb for
@@ -183,15 +234,13 @@ static bool nl_addattr(struct nl_req *req, unsigned short type,
  * *kerr (0 otherwise) and FP_ESYS is returned; so is a short or garbled
  * reply or a timeout. what names the request in messages.
  */
-static int nl_talk(struct nl_sock *nl, struct nl_req *req, nl_cb cb, void *ctx,
+static int nl_talk(struct nl_sock *nl, struct nl_req *req,
+                   int (*cb)(const uint8_t *msg, size_t len, void *ctx), void *ctx,
                    int *kerr, const char *what, char *err, size_t errlen)
 {
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	union {
-		struct nlmsghdr nh;
-		char buf[NL_BUFSIZE];
-	} *rx = NULL;
-	bool done = false;
+	struct route_nl_state st = { 0 };
+	char *rx = NULL;
 	int ret = FP_ESYS;
 	ssize_t n;
 
@@ -205,21 +254,21 @@ static int nl_talk(struct nl_sock *nl, struct nl_req *req, nl_cb cb, void *ctx,
 		     n < 0 ? strerror(errno) : "short write");
 		goto out;
 	}
-	rx = malloc(sizeof(*rx));
+	rx = malloc(NL_BUFSIZE);
 	if (rx == NULL) {
 		errf(err, errlen, "%s: out of memory", what);
 		ret = FP_ENOMEM;
 		goto out;
 	}
-	while (!done) {
-		struct iovec iov = { .iov_base = rx->buf, .iov_len = sizeof(rx->buf) };
+	st.seq = nl->seq;
+	st.pid = nl->pid;
+	while (!st.done) {
+		struct iovec iov = { .iov_base = rx, .iov_len = NL_BUFSIZE };
 		struct sockaddr_nl from;
 		struct msghdr mh = {
 			.msg_name = &from, .msg_namelen = sizeof(from),
 			.msg_iov = &iov, .msg_iovlen = 1,
 		};
-		const struct nlmsghdr *nh;
-		size_t off;
 
 		n = recvmsg(nl->fd, &mh, 0);
 		if (n < 0) {
@@ -236,41 +285,14 @@ static int nl_talk(struct nl_sock *nl, struct nl_req *req, nl_cb cb, void *ctx,
 		}
 		if (mh.msg_namelen < sizeof(from) || from.nl_pid != 0)
 			continue; /* not from the kernel */
-		/* Each message must fit in what was received; offsets stay
-		 * NLMSG_ALIGNed, so the headers are aligned in rx. */
-		for (off = 0; !done && off + sizeof(*nh) <= (size_t)n;
-		     off += NLMSG_ALIGN(nh->nlmsg_len)) {
-			nh = (const struct nlmsghdr *)(rx->buf + off);
-			if (nh->nlmsg_len < sizeof(*nh) || nh->nlmsg_len > (size_t)n - off) {
-				errf(err, errlen, "%s: malformed netlink reply", what);
-				goto out;
-			}
-			if (nh->nlmsg_seq != nl->seq || nh->nlmsg_pid != nl->pid)
-				continue; /* a stale answer to an earlier request */
-			if (nh->nlmsg_type == NLMSG_DONE) {
-				done = true;
-			} else if (nh->nlmsg_type == NLMSG_ERROR) {
-				struct nlmsgerr e;
-
-				if (NLMSG_PAYLOAD(nh, 0) < sizeof(e)) {
-					errf(err, errlen, "%s: short netlink error", what);
-					goto out;
-				}
-				memcpy(&e, NLMSG_DATA(nh), sizeof(e));
-				if (e.error != 0) {
-					*kerr = e.error;
-					errf(err, errlen, "%s: %s", what, strerror(-e.error));
-					goto out;
-				}
-				done = true; /* an ack */
-			} else if (nh->nlmsg_type >= NLMSG_MIN_TYPE) {
-				ret = cb(nh, ctx);
-				if (ret < 0)
-					goto out;
-				ret = FP_ESYS;
-				if (!(nh->nlmsg_flags & NLM_F_MULTI))
-					done = true;
-			}
+		ret = route_nl_parse(rx, (size_t)n, &st, cb, ctx);
+		if (ret < 0) {
+			*kerr = st.kerr;
+			if (st.kerr != 0)
+				errf(err, errlen, "%s: %s", what, strerror(-st.kerr));
+			else if (ret == FP_ESYS)
+				errf(err, errlen, "%s: %s", what, st.why);
+			goto out;
 		}
 	}
 	ret = 0;
@@ -279,14 +301,54 @@ out:
 	return ret;
 }
 
-/* The attributes after a family header of hdrlen bytes, and their length
- * in *len. The caller has checked NLMSG_PAYLOAD(nh, 0) >= hdrlen. The
- * length is signed so that RTA_NEXT past an unpadded last attribute ends
- * the RTA_OK loop instead of wrapping. */
-static const struct rtattr *nl_attrs(const struct nlmsghdr *nh, size_t hdrlen, int *len)
+/*
+ * Validates the netlink message in the len bytes at msg: its header, a type
+ * of want and a family header of hdrlen bytes (copied to hdr). On success
+ * *attrs and *alen give the attributes after the family header.
+ */
+static bool nl_msg(const uint8_t *msg, size_t len, uint16_t want, void *hdr,
+                   size_t hdrlen, const uint8_t **attrs, size_t *alen)
 {
-	*len = (int)NLMSG_PAYLOAD(nh, hdrlen);
-	return (const struct rtattr *)((const char *)NLMSG_DATA(nh) + NLMSG_ALIGN(hdrlen));
+	struct nlmsghdr nh;
+	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(hdrlen);
+
+	if (len < sizeof(nh))
+		return false;
+	memcpy(&nh, msg, sizeof(nh));
+	if (nh.nlmsg_type != want || nh.nlmsg_len > len ||
+	    nh.nlmsg_len < NLMSG_HDRLEN + hdrlen)
+		return false;
+	memcpy(hdr, msg + NLMSG_HDRLEN, hdrlen);
+	/* The attributes start at the aligned end of the family header; a
+	 * message that ends before it simply has none. */
+	*attrs = msg + (off < nh.nlmsg_len ? off : nh.nlmsg_len);
+	*alen = off < nh.nlmsg_len ? nh.nlmsg_len - off : 0;
+	return true;
+}
+
+/* The next attribute of the *left bytes at *p: its type, payload and payload
+ * length; advances past it. False at the end or at a malformed attribute
+ * (shorter than its header or longer than what is left), as RTA_OK. */
+static bool nl_attr_next(const uint8_t **p, size_t *left, unsigned short *type,
+                         const uint8_t **data, size_t *dlen)
+{
+	struct rtattr rta;
+	size_t step;
+
+	if (*left < sizeof(rta))
+		return false;
+	memcpy(&rta, *p, sizeof(rta));
+	if (rta.rta_len < sizeof(rta) || rta.rta_len > *left)
+		return false;
+	*type = rta.rta_type;
+	*data = *p + RTA_LENGTH(0);
+	*dlen = rta.rta_len - RTA_LENGTH(0);
+	step = RTA_ALIGN(rta.rta_len);
+	if (step > *left)
+		step = *left;  /* an unpadded last attribute */
+	*p += step;
+	*left -= step;
+	return true;
 }
 
 /* ---- RTM_GETLINK ---- */
