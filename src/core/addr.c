@@ -158,11 +158,20 @@ size_t addr_format(u128 a, char buf[static ADDR_STRLEN])
 	size_t n = 0;
 
 	if (addr_is_v4(a)) {
+		/* By hand: this runs once per reported finding. */
 		uint32_t v = addr_v4(a);
-		int len = snprintf(buf, ADDR_STRLEN, "%u.%u.%u.%u", v >> 24,
-				   (v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff);
 
-		return (size_t)len;
+		for (int sh = 24; sh >= 0; sh -= 8) {
+			unsigned o = (v >> sh) & 0xff;
+
+			if (o >= 100)
+				buf[n++] = (char)('0' + o / 100);
+			if (o >= 10)
+				buf[n++] = (char)('0' + o / 10 % 10);
+			buf[n++] = (char)('0' + o % 10);
+			buf[n++] = sh ? '.' : '\0';
+		}
+		return n - 1;
 	}
 	for (int k = 7; k >= 0; k--) {
 		g[k] = (uint16_t)a;

@@ -31,31 +31,33 @@ void event_ctx_init(struct event_ctx *ec, const uint8_t rnd[static 16])
 	ec->seq = 0;
 }
 
-/* RFC 3339 UTC time with microseconds. */
+/* RFC 3339 UTC time with microseconds. The date and time of day are
+ * formatted once per second per thread. */
 static void put_time(struct jbuf *b)
 {
+	static __thread time_t cached_sec = -1;
+	static __thread char cached[32];
+	static __thread size_t cached_len;
 	struct timespec ts;
-	struct tm tm;
-	char tmp[40];
-	size_t n;
+	char us[7];
+	long v;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = strftime(tmp, sizeof(tmp), "%Y-%m-%dT%H:%M:%S", &tm);
-	jbuf_char(b, '"');
-	jbuf_raw(b, tmp, n);
-	jbuf_char(b, '.');
-	/* six digits, zero padded */
-	{
-		char us[7];
-		long v = ts.tv_nsec / 1000;
+	if (ts.tv_sec != cached_sec) {
+		struct tm tm;
 
-		for (int i = 5; i >= 0; i--) {
-			us[i] = (char)('0' + v % 10);
-			v /= 10;
-		}
-		jbuf_raw(b, us, 6);
+		gmtime_r(&ts.tv_sec, &tm);
+		cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S.", &tm);
+		cached_sec = ts.tv_sec;
 	}
+	v = ts.tv_nsec / 1000;
+	for (int i = 5; i >= 0; i--) {
+		us[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	jbuf_char(b, '"');
+	jbuf_raw(b, cached, cached_len);
+	jbuf_raw(b, us, 6);
 	jbuf_lit(b, "Z\"");
 }
 

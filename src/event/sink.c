@@ -8,7 +8,6 @@
 
 int sink_write_out(struct sink *s)
 {
-	off_t start;
 	size_t done = 0;
 
 	if (s->err)
@@ -17,7 +16,6 @@ int sink_write_out(struct sink *s)
 		s->err = ENOMEM;
 		return FP_EIO;
 	}
-	start = lseek(s->fd, 0, SEEK_CUR);
 	while (done < s->out.len) {
 		ssize_t n = write(s->fd, s->out.p + done, s->out.len - done);
 
@@ -25,8 +23,12 @@ int sink_write_out(struct sink *s)
 			continue;
 		if (n <= 0) {
 			s->err = n < 0 ? errno : EIO;
-			if (done && start >= 0) {
-				/* Keep whole lines only: cut after the last newline written. */
+			/* Keep whole lines only: cut after the last newline written.
+			 * The offset is taken after the writes, so O_APPEND works. */
+			off_t end = done ? lseek(s->fd, 0, SEEK_CUR) : -1;
+			off_t start = end - (off_t)done;
+
+			if (end >= 0 && start >= 0) {
 				size_t keep = done;
 
 				while (keep && s->out.p[keep - 1] != '\n')

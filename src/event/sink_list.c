@@ -19,18 +19,21 @@ static int list_open(struct sink *s, int fd)
 static int list_event(struct sink *s, const fp_event_t *ev)
 {
 	static const char *const names[] = { "open", "closed", "filtered", "open|filtered" };
-	char line[256];
+	const char *reason = ev->reason ? ev->reason : "";
 	bool v6;
 	int n;
 
 	if (ev->kind != FP_EVENT_PORT_STATE)
 		return 0;
 	v6 = strchr(ev->ip, ':') != NULL;
-	n = snprintf(line, sizeof(line), "%-14s %s%s%s:%u/%s %s\n", names[ev->state & 3],
-		     v6 ? "[" : "", ev->ip, v6 ? "]" : "", ev->port,
-		     proto_name(ev->protocol), ev->reason ? ev->reason : "");
-	if (n > 0)
-		jbuf_raw(&s->out, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+#define LIST_ARGS names[ev->state & 3], v6 ? "[" : "", ev->ip, v6 ? "]" : "", ev->port, \
+		proto_name(ev->protocol), reason
+	n = snprintf(NULL, 0, "%-14s %s%s%s:%u/%s %s\n", LIST_ARGS);
+	if (n > 0 && jbuf_reserve(&s->out, (size_t)n + 1)) {
+		snprintf(s->out.p + s->out.len, (size_t)n + 1, "%-14s %s%s%s:%u/%s %s\n", LIST_ARGS);
+		s->out.len += (size_t)n;
+	}
+#undef LIST_ARGS
 	if (s->out.len >= LIST_FLUSH_AT)
 		return sink_write_out(s);
 	return s->out.oom ? FP_ENOMEM : 0;

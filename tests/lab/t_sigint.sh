@@ -26,4 +26,5 @@ assert evs[0]["kind"] == "scan_started", evs[0]["kind"]
 assert evs[-1]["kind"] == "scan_completed" and evs[-1]["interrupted"] is True, evs[-1]
 print("lines", len(evs), "open", sum(e["kind"] == "port_state" for e in evs))
 PYEOF
+	$PY "$LAB_DIR/truth.py" validate "$LAB_TMP/ev.ndjson"
 done

@@ -4,6 +4,7 @@ both becomes its nft ruleset and predicts every port's state.
 
     truth.py nft SCENARIO            print the nft ruleset
     truth.py listen SCENARIO         print the TCP ports to listen on
+    truth.py validate EVENTS         validate every event of an NDJSON file
     truth.py check SCENARIO EVENTS [--targets SPEC] [--ports P,..] [--exclude SPEC]
                    [--min-recall R] [--states LIST] [--allow-loss]
         compare the port_state events in EVENTS (NDJSON) with the truth over
@@ -185,6 +186,10 @@ def main(argv):
     cmd, name = argv[1], argv[2]
     if cmd == "nft":
         print(nft(name))
+        return 0
+    if cmd == "validate":
+        evs = load_events(name)
+        print("%d events valid" % len(evs))
         return 0
     if cmd == "listen":
         print(" ".join(str(p) for p in SCENARIOS[name]["listen"]))
