@@ -28,6 +28,7 @@
  * from the reader's buffer but never beyond 32 KiB. */
 #define NL_BUFSIZE 32768
 #define NL_TIMEOUT_MS 1000
+#define NL_HDRLEN ((size_t)NLMSG_ALIGN(sizeof(struct nlmsghdr)))
 
 /* A netlink request: header, family header and room for a few attributes. */
 struct nl_req {
@@ -201,11 +202,11 @@ int route_nl_parse(const void *buf, size_t len, struct route_nl_state *st,
 		} else if (nh.nlmsg_type == NLMSG_ERROR) {
 			struct nlmsgerr e;
 
-			if (nh.nlmsg_len - NLMSG_HDRLEN < sizeof(e)) {
+			if (nh.nlmsg_len - NL_HDRLEN < sizeof(e)) {
 				st->why = "short netlink error";
 				return FP_ESYS;
 			}
-			memcpy(&e, p + off + NLMSG_HDRLEN, sizeof(e));
+			memcpy(&e, p + off + NL_HDRLEN, sizeof(e));
 			if (e.error > 0 || e.error < -4095) {
 				/* Not an errno; -e.error might not even exist. */
 				st->why = "malformed netlink error";
@@ -310,15 +311,15 @@ static bool nl_msg(const uint8_t *msg, size_t len, uint16_t want, void *hdr,
                    size_t hdrlen, const uint8_t **attrs, size_t *alen)
 {
 	struct nlmsghdr nh;
-	size_t off = NLMSG_HDRLEN + NLMSG_ALIGN(hdrlen);
+	size_t off = NL_HDRLEN + NLMSG_ALIGN(hdrlen);
 
 	if (len < sizeof(nh))
 		return false;
 	memcpy(&nh, msg, sizeof(nh));
 	if (nh.nlmsg_type != want || nh.nlmsg_len > len ||
-	    nh.nlmsg_len < NLMSG_HDRLEN + hdrlen)
+	    nh.nlmsg_len < NL_HDRLEN + hdrlen)
 		return false;
-	memcpy(hdr, msg + NLMSG_HDRLEN, hdrlen);
+	memcpy(hdr, msg + NL_HDRLEN, hdrlen);
 	/* The attributes start at the aligned end of the family header; a
 	 * message that ends before it simply has none. */
 	*attrs = msg + (off < nh.nlmsg_len ? off : nh.nlmsg_len);
@@ -353,60 +354,51 @@ static bool nl_attr_next(const uint8_t **p, size_t *left, unsigned short *type,
 
 /* ---- RTM_GETLINK ---- */
 
-struct link_facts {
-	int ifindex;
-	bool found;
-	char ifname[IF_NAMESIZE];
-	uint8_t mac[6];
-	bool has_mac;
-	uint32_t mtu;
-	unsigned short type;  /* ARPHRD_* */
-	unsigned flags;       /* IFF_* */
-};
-
-static int link_cb(const struct nlmsghdr *nh, void *ctx)
+bool route_parse_link(const void *msg, size_t len, struct route_link_facts *lf)
 {
-	struct link_facts *lf = ctx;
 	struct ifinfomsg ifi;
-	const struct rtattr *rta;
-	int len;
+	const uint8_t *attrs, *data;
+	size_t alen, plen;
+	unsigned short type;
 
-	if (nh->nlmsg_type != RTM_NEWLINK || NLMSG_PAYLOAD(nh, 0) < sizeof(ifi))
-		return 0;
-	memcpy(&ifi, NLMSG_DATA(nh), sizeof(ifi));
-	if (ifi.ifi_index != lf->ifindex)
-		return 0;
+	if (!nl_msg(msg, len, RTM_NEWLINK, &ifi, sizeof(ifi), &attrs, &alen) ||
+	    ifi.ifi_index != lf->ifindex)
+		return false;
 	lf->found = true;
 	lf->type = ifi.ifi_type;
 	lf->flags = ifi.ifi_flags;
-	for (rta = nl_attrs(nh, sizeof(ifi), &len); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
-		size_t plen = RTA_PAYLOAD(rta);
-
-		switch (rta->rta_type) {
+	while (nl_attr_next(&attrs, &alen, &type, &data, &plen)) {
+		switch (type) {
 		case IFLA_IFNAME:
 			if (plen > 0 && plen <= IF_NAMESIZE) {
-				memcpy(lf->ifname, RTA_DATA(rta), plen);
+				memcpy(lf->ifname, data, plen);
 				lf->ifname[plen - 1] = '\0';
 			}
 			break;
 		case IFLA_ADDRESS:
 			if (plen == 6) {
-				memcpy(lf->mac, RTA_DATA(rta), 6);
+				memcpy(lf->mac, data, 6);
 				lf->has_mac = true;
 			}
 			break;
 		case IFLA_MTU:
 			if (plen >= 4)
-				memcpy(&lf->mtu, RTA_DATA(rta), 4);
+				memcpy(&lf->mtu, data, 4);
 			break;
 		default:
 			break;
 		}
 	}
+	return true;
+}
+
+static int link_cb(const uint8_t *msg, size_t len, void *ctx)
+{
+	route_parse_link(msg, len, ctx);
 	return 0;
 }
 
-static int link_get(struct nl_sock *nl, int ifindex, struct link_facts *lf,
+static int link_get(struct nl_sock *nl, int ifindex, struct route_link_facts *lf,
                     char *err, size_t errlen)
 {
 	struct nl_req req;
@@ -432,7 +424,7 @@ static int link_get(struct nl_sock *nl, int ifindex, struct link_facts *lf,
 	return 0;
 }
 
-static void link_to_route_info(const struct link_facts *lf, struct route_info *ri)
+static void link_to_route_info(const struct route_link_facts *lf, struct route_info *ri)
 {
 	ri->ifindex = lf->ifindex;
 	memcpy(ri->ifname, lf->ifname, sizeof(ri->ifname));
@@ -446,7 +438,7 @@ static void link_to_route_info(const struct link_facts *lf, struct route_info *r
 int route_link(const char *ifname, struct route_info *ri, char *err, size_t errlen)
 {
 	struct nl_sock nl = { .fd = -1 };
-	struct link_facts lf;
+	struct route_link_facts lf;
 	unsigned idx;
 	int ret;
 
@@ -469,45 +461,36 @@ out:
 
 /* ---- RTM_GETADDR ---- */
 
-struct addr_pick {
-	int ifindex;
-	int family;
-	bool found;
-	bool universe;  /* the pick has global scope */
-	u128 addr;
-};
-
-static int addr_cb(const struct nlmsghdr *nh, void *ctx)
+bool route_parse_addr(const void *msg, size_t len, struct route_addr_pick *ap)
 {
-	struct addr_pick *ap = ctx;
 	struct ifaddrmsg ifa;
-	const struct rtattr *rta;
-	const void *local = NULL, *address = NULL;
-	size_t alen = ap->family == AF_INET ? 4 : 16;
-	int len;
+	const uint8_t *attrs, *data, *local = NULL, *address = NULL;
+	size_t alen = ap->family == AF_INET ? 4 : 16, left, plen;
+	unsigned short type;
 	uint32_t flags;
 	u128 a;
 
-	if (nh->nlmsg_type != RTM_NEWADDR || NLMSG_PAYLOAD(nh, 0) < sizeof(ifa))
-		return 0;
-	memcpy(&ifa, NLMSG_DATA(nh), sizeof(ifa));
-	if (ifa.ifa_family != ap->family || (int)ifa.ifa_index != ap->ifindex)
-		return 0;
+	if (!nl_msg(msg, len, RTM_NEWADDR, &ifa, sizeof(ifa), &attrs, &left) ||
+	    ifa.ifa_family != ap->family || (int)ifa.ifa_index != ap->ifindex)
+		return false;
 	flags = ifa.ifa_flags;
-	for (rta = nl_attrs(nh, sizeof(ifa), &len); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
-		if (RTA_PAYLOAD(rta) == alen && rta->rta_type == IFA_LOCAL)
-			local = RTA_DATA(rta);
-		else if (RTA_PAYLOAD(rta) == alen && rta->rta_type == IFA_ADDRESS)
-			address = RTA_DATA(rta);
-		else if (RTA_PAYLOAD(rta) == 4 && rta->rta_type == IFA_FLAGS)
-			memcpy(&flags, RTA_DATA(rta), 4);
+	while (nl_attr_next(&attrs, &left, &type, &data, &plen)) {
+		if (plen == alen && type == IFA_LOCAL)
+			local = data;
+		else if (plen == alen && type == IFA_ADDRESS)
+			address = data;
+		else if (plen == 4 && type == IFA_FLAGS)
+			memcpy(&flags, data, 4);
 	}
 	if (flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED))
-		return 0;
+		return false;
 	if (local == NULL)
 		local = address;
-	if (local == NULL || !addr_from_bytes(local, alen, &a))
-		return 0;
+	/* An IPv4-mapped IPv6 address would pass for IPv4 here (see
+	 * common.h) and make an IPv6 scan send IPv4; it is no source. */
+	if (local == NULL || !addr_from_bytes(local, alen, &a) ||
+	    addr_family(a) != ap->family)
+		return false;
 	/* The first address wins, except that a global one beats a
 	 * link-local one: a scan source should be routable. */
 	if (!ap->found || (!ap->universe && ifa.ifa_scope == RT_SCOPE_UNIVERSE)) {
@@ -515,6 +498,12 @@ static int addr_cb(const struct nlmsghdr *nh, void *ctx)
 		ap->universe = ifa.ifa_scope == RT_SCOPE_UNIVERSE;
 		ap->addr = a;
 	}
+	return true;
+}
+
+static int addr_cb(const uint8_t *msg, size_t len, void *ctx)
+{
+	route_parse_addr(msg, len, ctx);
 	return 0;
 }
 
@@ -523,7 +512,7 @@ static int addr_cb(const struct nlmsghdr *nh, void *ctx)
 static int addr_pick(struct nl_sock *nl, int ifindex, int family, u128 *out,
                      char *err, size_t errlen)
 {
-	struct addr_pick ap = { .ifindex = ifindex, .family = family };
+	struct route_addr_pick ap = { .ifindex = ifindex, .family = family };
 	struct nl_req req;
 	int ret, kerr;
 
@@ -547,62 +536,53 @@ static int addr_pick(struct nl_sock *nl, int ifindex, int family, u128 *out,
 
 /* ---- RTM_GETROUTE ---- */
 
-struct route_reply {
-	int family;
-	bool found;
-	unsigned char type;  /* RTN_* */
-	int oif;
-	bool has_src;
-	u128 src;
-	bool has_gw;
-	u128 gw;
-};
-
-static int route_cb(const struct nlmsghdr *nh, void *ctx)
+bool route_parse_route(const void *msg, size_t len, struct route_reply *rr)
 {
-	struct route_reply *rr = ctx;
 	struct rtmsg rtm;
-	const struct rtattr *rta;
-	int len;
+	const uint8_t *attrs, *data;
+	size_t left, plen;
+	unsigned short type;
+	uint16_t via_family;
 
-	if (nh->nlmsg_type != RTM_NEWROUTE || NLMSG_PAYLOAD(nh, 0) < sizeof(rtm))
-		return 0;
-	memcpy(&rtm, NLMSG_DATA(nh), sizeof(rtm));
-	if (rtm.rtm_family != rr->family || rr->found)
-		return 0;
+	if (rr->found ||
+	    !nl_msg(msg, len, RTM_NEWROUTE, &rtm, sizeof(rtm), &attrs, &left) ||
+	    rtm.rtm_family != rr->family)
+		return false;
 	rr->found = true;
 	rr->type = rtm.rtm_type;
-	for (rta = nl_attrs(nh, sizeof(rtm), &len); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
-		size_t plen = RTA_PAYLOAD(rta);
-		uint16_t via_family;
-
-		switch (rta->rta_type) {
+	while (nl_attr_next(&attrs, &left, &type, &data, &plen)) {
+		switch (type) {
 		case RTA_OIF:
 			if (plen == 4)
-				memcpy(&rr->oif, RTA_DATA(rta), 4);
+				memcpy(&rr->oif, data, 4);
 			break;
 		case RTA_PREFSRC:
-			rr->has_src = addr_from_bytes(RTA_DATA(rta), plen, &rr->src);
+			rr->has_src = addr_from_bytes(data, plen, &rr->src);
 			break;
 		case RTA_GATEWAY:
-			rr->has_gw = addr_from_bytes(RTA_DATA(rta), plen, &rr->gw);
+			rr->has_gw = addr_from_bytes(data, plen, &rr->gw);
 			break;
 		case RTA_VIA:
 			/* struct rtvia: a family, then the address. */
 			if (plen < sizeof(via_family))
 				break;
-			memcpy(&via_family, RTA_DATA(rta), sizeof(via_family));
+			memcpy(&via_family, data, sizeof(via_family));
 			plen -= sizeof(via_family);
 			if ((via_family == AF_INET && plen == 4) ||
 			    (via_family == AF_INET6 && plen == 16))
-				rr->has_gw = addr_from_bytes(
-					(const char *)RTA_DATA(rta) + sizeof(via_family),
-					plen, &rr->gw);
+				rr->has_gw = addr_from_bytes(data + sizeof(via_family),
+				                             plen, &rr->gw);
 			break;
 		default:
 			break;
 		}
 	}
+	return true;
+}
+
+static int route_cb(const uint8_t *msg, size_t len, void *ctx)
+{
+	route_parse_route(msg, len, ctx);
 	return 0;
 }
 
@@ -610,7 +590,7 @@ int route_get(u128 dst, const char *ifname, struct route_info *ri, char *err, si
 {
 	struct nl_sock nl = { .fd = -1 };
 	struct route_reply rr;
-	struct link_facts lf;
+	struct route_link_facts lf;
 	struct nl_req req;
 	char abuf[INET6_ADDRSTRLEN], what[INET6_ADDRSTRLEN + 16];
 	uint8_t bytes[16];
@@ -684,44 +664,39 @@ out:
 
 /* ---- RTM_GETNEIGH ---- */
 
-struct neigh_find {
-	int ifindex;
-	int family;
-	u128 ip;
-	bool found;
-	uint8_t mac[6];
-};
-
 #define NUD_USABLE (NUD_REACHABLE | NUD_STALE | NUD_PERMANENT | NUD_DELAY | \
                     NUD_PROBE | NUD_NOARP)
 
-static int neigh_cb(const struct nlmsghdr *nh, void *ctx)
+bool neigh_parse_entry(const void *msg, size_t len, struct neigh_find *nf)
 {
-	struct neigh_find *nf = ctx;
 	struct ndmsg ndm;
-	const struct rtattr *rta;
-	const void *lladdr = NULL;
+	const uint8_t *attrs, *data, *lladdr = NULL;
+	size_t left, plen;
+	unsigned short type;
 	bool match = false;
-	int len;
 	u128 a;
 
-	if (nh->nlmsg_type != RTM_NEWNEIGH || NLMSG_PAYLOAD(nh, 0) < sizeof(ndm))
-		return 0;
-	memcpy(&ndm, NLMSG_DATA(nh), sizeof(ndm));
-	if (ndm.ndm_family != nf->family || ndm.ndm_ifindex != nf->ifindex ||
-	    !(ndm.ndm_state & NUD_USABLE) || (ndm.ndm_flags & NTF_PROXY) || nf->found)
-		return 0;
-	for (rta = nl_attrs(nh, sizeof(ndm), &len); RTA_OK(rta, len); rta = RTA_NEXT(rta, len)) {
-		if (rta->rta_type == NDA_DST)
-			match = addr_from_bytes(RTA_DATA(rta), RTA_PAYLOAD(rta), &a) &&
-			        a == nf->ip;
-		else if (rta->rta_type == NDA_LLADDR && RTA_PAYLOAD(rta) == 6)
-			lladdr = RTA_DATA(rta);
+	if (nf->found ||
+	    !nl_msg(msg, len, RTM_NEWNEIGH, &ndm, sizeof(ndm), &attrs, &left) ||
+	    ndm.ndm_family != nf->family || ndm.ndm_ifindex != nf->ifindex ||
+	    !(ndm.ndm_state & NUD_USABLE) || (ndm.ndm_flags & NTF_PROXY))
+		return false;
+	while (nl_attr_next(&attrs, &left, &type, &data, &plen)) {
+		if (type == NDA_DST)
+			match = addr_from_bytes(data, plen, &a) && a == nf->ip;
+		else if (type == NDA_LLADDR && plen == 6)
+			lladdr = data;
 	}
-	if (match && lladdr != NULL) {
-		memcpy(nf->mac, lladdr, 6);
-		nf->found = true;
-	}
+	if (!match || lladdr == NULL)
+		return false;
+	memcpy(nf->mac, lladdr, 6);
+	nf->found = true;
+	return true;
+}
+
+static int neigh_cb(const uint8_t *msg, size_t len, void *ctx)
+{
+	neigh_parse_entry(msg, len, ctx);
 	return 0;
 }
 
@@ -839,21 +814,21 @@ static size_t arp_build(uint8_t f[static 60], const uint8_t mac[static 6],
 	return 60;
 }
 
-/* Whether frame is an ARP reply from ip; its sender MAC into mac. */
-static bool arp_match(const uint8_t *f, size_t len, u128 ip, uint8_t mac[static 6])
+int neigh_parse_arp_reply(const uint8_t *frame, size_t len, u128 want_ip,
+                          uint8_t mac[static 6])
 {
-	const uint8_t *a = f + ETH_HDR;
+	const uint8_t *a = frame + ETH_HDR;
 	u128 spa;
 
-	if (len < ETH_HDR + ARP_LEN || rd16(f + 12) != ETH_P_ARP)
-		return false;
+	if (len < ETH_HDR + ARP_LEN || rd16(frame + 12) != ETH_P_ARP)
+		return FP_ENOMAC;
 	if (rd16(a) != ARPHRD_ETHER || rd16(a + 2) != ETH_P_IP || a[4] != 6 ||
 	    a[5] != 4 || rd16(a + 6) != ARPOP_REPLY)
-		return false;
-	if (!addr_from_bytes(a + 14, 4, &spa) || spa != ip)
-		return false;
+		return FP_ENOMAC;
+	if (!addr_from_bytes(a + 14, 4, &spa) || spa != want_ip)
+		return FP_ENOMAC;
 	memcpy(mac, a + 8, 6);
-	return true;
+	return 0;
 }
 
 /* Builds a neighbour solicitation for ip from src/mac into f. */
@@ -890,40 +865,42 @@ static size_t ns_build(uint8_t f[static ETH_HDR + IP6_HDR + NS_LEN],
 	return ETH_HDR + IP6_HDR + NS_LEN;
 }
 
-/* Whether frame is a neighbour advertisement for ip; the target link-layer
- * address (or else the Ethernet source) into mac. */
-static bool na_match(const uint8_t *f, size_t len, u128 ip, uint8_t mac[static 6])
+int neigh_parse_na(const uint8_t *frame, size_t len, u128 want_ip, uint8_t mac[static 6])
 {
-	const uint8_t *ip6 = f + ETH_HDR, *icmp = ip6 + IP6_HDR, *opt;
+	const uint8_t *ip6 = frame + ETH_HDR, *icmp = ip6 + IP6_HDR, *opt;
+	uint8_t found[6];
 	size_t plen, left;
 	u128 target;
 
-	if (len < ETH_HDR + IP6_HDR + NA_MIN || rd16(f + 12) != ETH_P_IPV6)
-		return false;
+	if (len < ETH_HDR + IP6_HDR + NA_MIN || rd16(frame + 12) != ETH_P_IPV6)
+		return FP_ENOMAC;
 	if ((ip6[0] >> 4) != 6 || ip6[6] != IPPROTO_ICMPV6 || ip6[7] != 255)
-		return false;
+		return FP_ENOMAC;
 	plen = rd16(ip6 + 4);
 	if (plen < NA_MIN || plen > len - ETH_HDR - IP6_HDR)
-		return false;
+		return FP_ENOMAC;
 	if (icmp[0] != ND_NA || icmp[1] != 0 ||
 	    icmp6_csum(ip6 + 8, ip6 + 24, icmp, plen) != 0)
-		return false;
-	if (!addr_from_bytes(icmp + 8, 16, &target) || target != ip)
-		return false;
-	memcpy(mac, f + 6, 6);
+		return FP_ENOMAC;
+	if (!addr_from_bytes(icmp + 8, 16, &target) || target != want_ip)
+		return FP_ENOMAC;
+	/* The MAC goes to the caller only once the whole option list has
+	 * been checked. */
+	memcpy(found, frame + 6, 6);
 	opt = icmp + NA_MIN;
 	left = plen - NA_MIN;
 	while (left >= 2) {
 		size_t olen = (size_t)opt[1] * 8;
 
 		if (olen == 0 || olen > left)
-			return false;  /* RFC 4861 7.1.2: a zero-length option is invalid */
+			return FP_ENOMAC;  /* RFC 4861 7.1.2: a zero-length option is invalid */
 		if (opt[0] == ND_OPT_TLLA && olen == 8)
-			memcpy(mac, opt + 2, 6);
+			memcpy(found, opt + 2, 6);
 		opt += olen;
 		left -= olen;
 	}
-	return true;
+	memcpy(mac, found, 6);
+	return 0;
 }
 
 /*
@@ -994,8 +971,8 @@ static int neigh_active(int ifindex, const uint8_t if_mac[static 6], u128 src,
 					break;
 				if (flen < sizeof(from) || from.sll_pkttype == PACKET_OUTGOING)
 					continue;
-				if (v4 ? arp_match(rx, (size_t)n, ip, mac) :
-				         na_match(rx, (size_t)n, ip, mac)) {
+				if ((v4 ? neigh_parse_arp_reply(rx, (size_t)n, ip, mac) :
+				          neigh_parse_na(rx, (size_t)n, ip, mac)) == 0) {
 					ret = 0;
 					goto out;
 				}
@@ -1013,7 +990,7 @@ int neigh_resolve(const struct route_info *ri, u128 ip, uint8_t mac[static 6],
                   unsigned timeout_ms, char *err, size_t errlen)
 {
 	struct nl_sock nl = { .fd = -1 };
-	struct link_facts lf;
+	struct route_link_facts lf;
 	char abuf[INET6_ADDRSTRLEN];
 	bool found = false;
 	u128 src = ri->src;
