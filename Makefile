@@ -180,4 +180,7 @@ help:
 	@echo '     [EXTRA_CFLAGS=...] [EXTRA_LDFLAGS=...] [V=1] [WERROR=1]'
 	@echo 'targets: all (default), unit, check-symbols, lab, fuzz, demo, test, clean'
 
+# Further targets (release, packaging, benchmarks) live in mk/*.mk.
+-include $(sort $(wildcard mk/*.mk))
+
 -include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)

@@ -151,6 +151,13 @@ typedef struct {
 	uint32_t send_threads;    /* sending threads, 0 = one per online CPU (at most 8) */
 	fp_event_cb on_event;     /* may be NULL */
 	void *userdata;
+	/*
+	 * Called once per scan, on the calling thread, after every socket the
+	 * scan needs is open and before the first probe: the moment to drop
+	 * privileges. A non-zero return ends the scan with FP_EPERM. May be
+	 * NULL.
+	 */
+	int (*on_ready)(void *userdata);
 } fp_config_t;
 
 /* Counters of a scan, readable at any time with fp_scanner_stats(). */

@@ -79,10 +79,6 @@ int fp_scanner_new(const fp_config_t *cfg, fp_scanner_t **out, char *errbuf, siz
 		errf(errbuf, errlen, "no valid state to report");
 		return FP_EINVAL;
 	}
-	if (cfg->connect) {
-		errf(errbuf, errlen, "connect scanning is not available in this version");
-		return FP_ENOTSUP;
-	}
 	if (cfg->router_mac) {
 		uint8_t mac[6];
 

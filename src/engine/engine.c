@@ -32,14 +32,14 @@ static inline uint32_t now_us(const struct fp_scanner *s)
 	return (uint32_t)((clock_ns() - s->t0) / 1000);
 }
 
-static inline bool stopping(const struct fp_scanner *s)
+bool engine_stopping(const struct fp_scanner *s)
 {
 	return __atomic_load_n(&s->stop, __ATOMIC_RELAXED) != 0;
 }
 
-static inline bool bit_get(const uint64_t *bm, uint64_t i)
+bool engine_answered(const struct fp_scanner *s, uint64_t i)
 {
-	return (__atomic_load_n(&bm[i >> 6], __ATOMIC_RELAXED) >> (i & 63)) & 1;
+	return (__atomic_load_n(&s->answered[i >> 6], __ATOMIC_RELAXED) >> (i & 63)) & 1;
 }
 
 /* Sets bit i; true when it was clear. Only the receiver writes. */
@@ -102,14 +102,34 @@ static void count_state(struct fp_scanner *s, unsigned state)
 	}
 }
 
+int engine_record(struct fp_scanner *s, struct jbuf *b, const struct finding *f)
+{
+	uint64_t idx;
+
+	if (plan_find(&s->plan, f->addr, f->proto, f->port, &idx) < 0) {
+		STAT_ADD(s, invalid, 1);
+		return -1;
+	}
+	if (!bit_set(s->answered, idx)) {
+		STAT_ADD(s, duplicates, 1);
+		return 0;
+	}
+	STAT_ADD(s, valid, 1);
+	count_state(s, f->state);
+	__atomic_store_n(&s->last_new_ns, clock_ns(), __ATOMIC_RELAXED);
+	if (f->rtt_us > (int64_t)s->max_rtt_us)
+		__atomic_store_n(&s->max_rtt_us, (uint32_t)f->rtt_us, __ATOMIC_RELAXED);
+	if (s->cfg.states & (1U << f->state))
+		emit_finding(s, b, f);
+	return 1;
+}
+
 /* Receive path: one frame from the ring. */
 static void on_frame(void *arg, const uint8_t *frame, size_t len)
 {
 	struct fp_scanner *s = arg;
 	struct finding f;
 	struct pkt p;
-	uint64_t idx;
-	uint32_t t;
 	int r;
 
 	STAT_ADD(s, received, 1);
@@ -117,25 +137,11 @@ static void on_frame(void *arg, const uint8_t *frame, size_t len)
 		STAT_ADD(s, invalid, 1);
 		return;
 	}
-	t = now_us(s);
-	r = probe_classify(&s->pctx, &p, t, &f);
-	if (r == 0)
-		return;
-	if (r < 0 || plan_find(&s->plan, f.addr, f.proto, f.port, &idx) < 0) {
+	r = probe_classify(&s->pctx, &p, now_us(s), &f);
+	if (r < 0)
 		STAT_ADD(s, invalid, 1);
-		return;
-	}
-	if (!bit_set(s->answered, idx)) {
-		STAT_ADD(s, duplicates, 1);
-		return;
-	}
-	STAT_ADD(s, valid, 1);
-	count_state(s, f.state);
-	__atomic_store_n(&s->last_new_ns, clock_ns(), __ATOMIC_RELAXED);
-	if (f.rtt_us > (int64_t)s->max_rtt_us)
-		__atomic_store_n(&s->max_rtt_us, (uint32_t)f.rtt_us, __ATOMIC_RELAXED);
-	if (s->cfg.states & (1U << f.state))
-		emit_finding(s, &s->rx_buf, &f);
+	else if (r > 0)
+		engine_record(s, &s->rx_buf, &f);
 }
 
 static void *rx_main(void *arg)
@@ -157,7 +163,8 @@ static void fill_stats(struct fp_scanner *s, uint64_t pos)
 
 	STAT_SET(s, elapsed_us, (clock_ns() - s->t0) / 1000);
 	s->st.progress = done / passes > 1 ? 1 : done / passes;
-	STAT_SET(s, dropped, s->st.dropped + rxring_drops(&s->rx));
+	if (s->rx.fd >= 0)
+		STAT_SET(s, dropped, s->st.dropped + rxring_drops(&s->rx));
 }
 
 static void emit_counters(struct fp_scanner *s, const char *kind, fp_event_kind_t k,
@@ -179,7 +186,7 @@ static void emit_counters(struct fp_scanner *s, const char *kind, fp_event_kind_
 }
 
 /* Periodic work of the sending thread: telemetry events and the rate. */
-static void tick(struct fp_scanner *s, uint64_t pos, uint64_t now)
+void engine_tick(struct fp_scanner *s, uint64_t pos, uint64_t now)
 {
 	if (now - s->tel_last_ns < 1000000000ull &&
 	    (!s->cfg.telemetry_ms || now - s->tel_last_ns < (uint64_t)s->cfg.telemetry_ms * 1000000))
@@ -195,7 +202,7 @@ static void tick(struct fp_scanner *s, uint64_t pos, uint64_t now)
 	s->tel_last_ns = now;
 }
 
-static void sleep_ns(uint64_t ns)
+void engine_sleep_ns(uint64_t ns)
 {
 	struct timespec ts = { .tv_sec = (time_t)(ns / 1000000000ull),
 			       .tv_nsec = (long)(ns % 1000000000ull) };
@@ -208,12 +215,12 @@ static void sleep_ns(uint64_t ns)
  * RTT_FACTOR times the largest round trip seen, until no new finding came
  * for half that long, and never longer than --wait.
  */
-static void cooldown(struct fp_scanner *s, uint64_t pos)
+void engine_cooldown(struct fp_scanner *s, uint64_t pos)
 {
 	uint64_t start = clock_ns();
 	uint64_t bound = (uint64_t)s->cfg.wait_ms * 1000000ull;
 
-	while (!stopping(s)) {
+	while (!engine_stopping(s)) {
 		uint64_t now = clock_ns();
 		uint32_t rtt = __atomic_load_n(&s->max_rtt_us, __ATOMIC_RELAXED);
 		uint64_t last = __atomic_load_n(&s->last_new_ns, __ATOMIC_RELAXED);
@@ -230,8 +237,8 @@ static void cooldown(struct fp_scanner *s, uint64_t pos)
 			break;
 		if (now - start >= target && (last < start || now - last >= target / 2))
 			break;
-		tick(s, pos, now);
-		sleep_ns(5000000);
+		engine_tick(s, pos, now);
+		engine_sleep_ns(5000000);
 	}
 }
 
@@ -306,10 +313,10 @@ static void report_silent(struct fp_scanner *s)
 	struct finding f = { .reason = "no-response", .rtt_us = -1 };
 	uint32_t k = s->cfg.shard, count = s->cfg.shard_count;
 
-	for (uint64_t j = 0; j < s->shard_n && !stopping(s); j++) {
+	for (uint64_t j = 0; j < s->shard_n && !engine_stopping(s); j++) {
 		uint64_t idx = perm_at(&s->perm, shard_pos(k, count, j));
 
-		if (bit_get(s->answered, idx))
+		if (engine_answered(s, idx))
 			continue;
 		plan_get(&s->plan, idx, &f.addr, &f.proto, &f.port);
 		f.state = f.proto == FP_PROTO_TCP ? FP_STATE_FILTERED : FP_STATE_OPEN_FILTERED;
@@ -334,7 +341,7 @@ static void *sender_main(void *arg)
 	int err = 0;
 
 	rate_init(&rc, rate ? rate : 1, TX_BATCH, clock_ns());
-	while (j < s->shard_n && !stopping(s)) {
+	while (j < s->shard_n && !engine_stopping(s)) {
 		uint64_t now = clock_ns(), wait = 0;
 		uint32_t allow = rate_take(&rc, now, &wait), sent = 0;
 		uint32_t t = (uint32_t)((now - s->t0) / 1000);
@@ -342,7 +349,7 @@ static void *sender_main(void *arg)
 		if (!allow) {
 			txring_kick(&se->tx, false);
 			if (wait > 50000)
-				sleep_ns(wait > 1000000 ? 1000000 : wait);
+				engine_sleep_ns(wait > 1000000 ? 1000000 : wait);
 			continue;
 		}
 		while (sent < allow && j < s->shard_n) {
@@ -352,7 +359,7 @@ static void *sender_main(void *arg)
 			uint16_t port;
 			u128 dst;
 
-			if (se->pass && bit_get(s->answered, idx)) {
+			if (se->pass && engine_answered(s, idx)) {
 				j += n;
 				continue;
 			}
@@ -429,8 +436,8 @@ static int send_pass(struct fp_scanner *s, uint32_t pass)
 			fin += __atomic_load_n(&s->senders[i].finished, __ATOMIC_ACQUIRE);
 		if (fin == started)
 			break;
-		tick(s, pass_done(s), clock_ns());
-		sleep_ns(2000000);
+		engine_tick(s, pass_done(s), clock_ns());
+		engine_sleep_ns(2000000);
 	}
 	for (uint32_t i = 0; i < started; i++) {
 		pthread_join(s->senders[i].thread, NULL);
@@ -460,50 +467,19 @@ static uint32_t sender_count(const struct fp_scanner *s)
 	return (uint32_t)n;
 }
 
-int engine_run(struct fp_scanner *s)
+/*
+ * The raw-socket scan: path, TX rings (one per sender), RX ring and its
+ * thread, the passes with their cooldowns.
+ */
+static int raw_scan(struct fp_scanner *s)
 {
-	uint8_t rnd[16];
-	uint64_t seed = s->cfg.seed;
 	pthread_t rx_thread;
-	bool rx_started = false, interrupted;
+	bool rx_started = false;
 	int ret;
 
-	s->rx.fd = -1;
-	s->senders = NULL;
-	s->nsenders = 0;
-	memset(&s->st, 0, sizeof(s->st));
-	s->max_rtt_us = 0;
-	s->last_new_ns = 0;
-	s->sink_err = 0;
-	jbuf_init(&s->rx_buf);
-	jbuf_init(&s->main_buf);
-	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
-		ret = scanner_fail(s, FP_ESYS, "getrandom: %s", strerror(errno));
-		goto out;
-	}
-	if (!seed && getrandom(&seed, sizeof(seed), 0) != sizeof(seed)) {
-		ret = scanner_fail(s, FP_ESYS, "getrandom: %s", strerror(errno));
-		goto out;
-	}
-	ret = perm_init(&s->perm, s->plan.n, seed);
-	if (ret < 0) {
-		scanner_fail(s, ret, "scan too large: %llu probes", (unsigned long long)s->plan.n);
-		goto out;
-	}
-	s->shard_n = shard_size(s->plan.n, s->cfg.shard, s->cfg.shard_count);
-	s->answered = calloc((s->plan.n + 63) / 64, sizeof(uint64_t));
-	if (!s->answered) {
-		ret = scanner_fail(s, FP_ENOMEM, "out of memory for %llu probes",
-				   (unsigned long long)s->plan.n);
-		goto out;
-	}
 	ret = setup_path(s);
 	if (ret < 0)
 		goto out;
-	if (getrandom(s->pctx.key, sizeof(s->pctx.key), 0) != sizeof(s->pctx.key)) {
-		ret = scanner_fail(s, FP_ESYS, "getrandom: %s", strerror(errno));
-		goto out;
-	}
 	s->senders = calloc(SENDERS_MAX, sizeof(*s->senders));
 	if (!s->senders) {
 		ret = scanner_fail(s, FP_ENOMEM, "out of memory");
@@ -521,6 +497,51 @@ int engine_run(struct fp_scanner *s)
 			  s->err, sizeof(s->err));
 	if (ret < 0)
 		goto out;
+	ret = engine_ready(s);
+	if (ret == 0)
+		ret = engine_begin_events(s);
+	if (ret < 0)
+		goto out;
+	s->rx_stop = 0;
+	if (pthread_create(&rx_thread, NULL, rx_main, s) != 0) {
+		ret = scanner_fail(s, FP_ESYS, "cannot start the receive thread");
+		goto out;
+	}
+	rx_started = true;
+	for (uint32_t pass = 0; pass <= s->cfg.retries && !engine_stopping(s); pass++) {
+		STAT_SET(s, pass, pass);
+		ret = send_pass(s, pass);
+		if (ret < 0)
+			break;
+		engine_cooldown(s, s->shard_n);
+	}
+out:
+	if (rx_started) {
+		__atomic_store_n(&s->rx_stop, 1, __ATOMIC_RELEASE);
+		pthread_join(rx_thread, NULL);
+	}
+	for (uint32_t i = 0; i < s->nsenders; i++)
+		txring_close(&s->senders[i].tx);
+	free(s->senders);
+	s->senders = NULL;
+	s->nsenders = 0;
+	if (s->rx.fd >= 0)
+		rxring_close(&s->rx);
+	return ret;
+}
+
+int engine_ready(struct fp_scanner *s)
+{
+	if (s->cfg.on_ready && s->cfg.on_ready(s->cfg.userdata) != 0)
+		return scanner_fail(s, FP_EPERM, "dropping privileges before the scan failed");
+	return 0;
+}
+
+int engine_begin_events(struct fp_scanner *s)
+{
+	struct jbuf *b = &s->main_buf;
+	char src[ADDR_STRLEN];
+	int ret;
 
 	s->have_sink = s->cfg.out_fd >= 0;
 	if (s->have_sink) {
@@ -528,63 +549,88 @@ int engine_run(struct fp_scanner *s)
 		ret = s->sink.ops->open(&s->sink, s->cfg.out_fd);
 		if (ret < 0) {
 			s->have_sink = false;
-			scanner_fail(s, ret, "opening the event sink: %s", fp_strerror(ret));
-			goto out;
+			return scanner_fail(s, ret, "opening the event sink: %s", fp_strerror(ret));
 		}
 	}
-	event_ctx_init(&s->ec, rnd);
 	s->t0 = s->pctx.t0_ns = clock_ns();
 	s->tel_last_ns = s->t0;
 	s->tel_last_sent = 0;
-	s->st.planned = s->shard_n;
-
-	{
-		struct jbuf *b = &s->main_buf;
-		char src[ADDR_STRLEN];
-
-		jbuf_reset(b);
-		event_head(b, &s->ec, "scan_started");
-		jbuf_lit(b, "\"scan\":{\"probes\":");
-		jbuf_u64(b, s->shard_n);
-		jbuf_lit(b, ",\"rate\":");
-		jbuf_u64(b, s->cfg.rate);
-		jbuf_lit(b, ",\"retries\":");
-		jbuf_u64(b, s->cfg.retries);
-		jbuf_lit(b, ",\"wait_ms\":");
-		jbuf_u64(b, s->cfg.wait_ms);
-		jbuf_lit(b, ",\"seed\":");
-		jbuf_u64(b, seed);
-		jbuf_lit(b, ",\"shard\":\"");
-		jbuf_u64(b, s->cfg.shard);
-		jbuf_char(b, '/');
-		jbuf_u64(b, s->cfg.shard_count);
-		jbuf_lit(b, "\",\"interface\":");
+	jbuf_reset(b);
+	event_head(b, &s->ec, "scan_started");
+	jbuf_lit(b, "\"scan\":{\"probes\":");
+	jbuf_u64(b, s->shard_n);
+	jbuf_lit(b, ",\"rate\":");
+	jbuf_u64(b, s->cfg.rate);
+	jbuf_lit(b, ",\"retries\":");
+	jbuf_u64(b, s->cfg.retries);
+	jbuf_lit(b, ",\"wait_ms\":");
+	jbuf_u64(b, s->cfg.wait_ms);
+	jbuf_lit(b, ",\"seed\":");
+	jbuf_u64(b, s->seed);
+	jbuf_lit(b, ",\"shard\":\"");
+	jbuf_u64(b, s->cfg.shard);
+	jbuf_char(b, '/');
+	jbuf_u64(b, s->cfg.shard_count);
+	jbuf_lit(b, "\",\"method\":\"");
+	jbuf_lit(b, s->cfg.connect ? "connect" : "raw");
+	jbuf_char(b, '"');
+	if (s->ri.ifname[0]) {
+		jbuf_lit(b, ",\"interface\":");
 		jbuf_str(b, s->ri.ifname);
+	}
+	if (s->pctx.src4 || s->pctx.src6) {
 		addr_format(s->pctx.src4 ? s->pctx.src4 : s->pctx.src6, src);
 		jbuf_lit(b, ",\"source_ip\":");
 		jbuf_str(b, src);
-		jbuf_lit(b, "}}");
-		emit(s, b, FP_EVENT_SCAN_STARTED, NULL);
 	}
+	jbuf_lit(b, "}}");
+	emit(s, b, FP_EVENT_SCAN_STARTED, NULL);
+	return 0;
+}
 
-	s->rx_stop = 0;
-	if (pthread_create(&rx_thread, NULL, rx_main, s) != 0) {
-		ret = scanner_fail(s, FP_ESYS, "cannot start the receive thread");
+int engine_run(struct fp_scanner *s)
+{
+	uint8_t rnd[16];
+	bool interrupted;
+	int ret;
+
+	s->rx.fd = -1;
+	s->senders = NULL;
+	s->nsenders = 0;
+	s->have_sink = false;
+	memset(&s->st, 0, sizeof(s->st));
+	memset(&s->pctx, 0, sizeof(s->pctx));
+	memset(&s->ri, 0, sizeof(s->ri));
+	s->max_rtt_us = 0;
+	s->last_new_ns = 0;
+	s->sink_err = 0;
+	s->seed = s->cfg.seed;
+	jbuf_init(&s->rx_buf);
+	jbuf_init(&s->main_buf);
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd) ||
+	    getrandom(s->pctx.key, sizeof(s->pctx.key), 0) != sizeof(s->pctx.key) ||
+	    (!s->seed && getrandom(&s->seed, sizeof(s->seed), 0) != sizeof(s->seed))) {
+		ret = scanner_fail(s, FP_ESYS, "getrandom: %s", strerror(errno));
 		goto out;
 	}
-	rx_started = true;
-
-	for (uint32_t pass = 0; pass <= s->cfg.retries && !stopping(s); pass++) {
-		STAT_SET(s, pass, pass);
-		ret = send_pass(s, pass);
-		if (ret < 0)
-			break;
-		cooldown(s, s->shard_n);
+	event_ctx_init(&s->ec, rnd);
+	ret = perm_init(&s->perm, s->plan.n, s->seed);
+	if (ret < 0) {
+		scanner_fail(s, ret, "scan too large: %llu probes", (unsigned long long)s->plan.n);
+		goto out;
 	}
-	interrupted = stopping(s);
-	__atomic_store_n(&s->rx_stop, 1, __ATOMIC_RELEASE);
-	pthread_join(rx_thread, NULL);
-	rx_started = false;
+	s->shard_n = shard_size(s->plan.n, s->cfg.shard, s->cfg.shard_count);
+	s->st.planned = s->shard_n;
+	s->answered = calloc((s->plan.n + 63) / 64, sizeof(uint64_t));
+	if (!s->answered) {
+		ret = scanner_fail(s, FP_ENOMEM, "out of memory for %llu probes",
+				   (unsigned long long)s->plan.n);
+		goto out;
+	}
+	ret = s->cfg.connect ? engine_connect_scan(s) : raw_scan(s);
+	if (!s->t0) /* failed before the scan started: no events */
+		goto out;
+	interrupted = engine_stopping(s);
 	if (ret == 0 && !interrupted)
 		report_silent(s);
 	fill_stats(s, s->shard_n);
@@ -597,24 +643,14 @@ int engine_run(struct fp_scanner *s)
 	if (s->have_sink && s->sink.ops->flush(&s->sink) < 0 && ret == 0)
 		ret = scanner_fail(s, FP_EIO, "writing events: %s", strerror(s->sink.err));
 out:
-	if (rx_started) {
-		__atomic_store_n(&s->rx_stop, 1, __ATOMIC_RELEASE);
-		pthread_join(rx_thread, NULL);
-	}
 	if (s->have_sink) {
 		s->sink.ops->close(&s->sink);
 		s->have_sink = false;
 	}
-	for (uint32_t i = 0; i < s->nsenders; i++)
-		txring_close(&s->senders[i].tx);
-	free(s->senders);
-	s->senders = NULL;
-	s->nsenders = 0;
-	if (s->rx.fd >= 0)
-		rxring_close(&s->rx);
 	jbuf_free(&s->rx_buf);
 	jbuf_free(&s->main_buf);
 	free(s->answered);
 	s->answered = NULL;
+	s->t0 = 0;
 	return ret;
 }

@@ -60,10 +60,50 @@ struct fp_scanner {
 	uint32_t nsenders;
 	struct route_info ri;
 	uint64_t tel_last_ns, tel_last_sent;
+	uint64_t seed;          /* the order's seed in force (cfg.seed or random) */
 };
 
-/* Runs s->plan (set up by the caller); returns 0 or FP_E* with s->err. */
+/* Runs s->plan (set up by the caller); returns 0 or FP_E* with s->err.
+ * Sets up what every method shares (order, bitmap, events), then runs the
+ * raw-socket scan or, with cfg.connect, engine_connect_scan(). */
 int engine_run(struct fp_scanner *s);
+
+/*
+ * What a scan method uses (they run between engine_run's set-up and its
+ * closing events):
+ *
+ * engine_ready, then engine_begin_events: a method calls them once its
+ *   sockets are open. The first runs the on_ready hook (privilege drop),
+ *   the second opens the sink, emits scan_started and starts the scan
+ *   clock (s->t0).
+ * engine_record: a finding for a probe of the plan. Sets its bit, counts it
+ *   and emits it when its state is wanted. Returns 1 when new, 0 when the
+ *   probe was already answered (counted as a duplicate), -1 when it is not
+ *   in the plan (counted invalid). b is a buffer owned by the calling
+ *   thread. Safe from one thread at a time per probe; the bitmap has one
+ *   writer, so a method calls it from a single thread.
+ * engine_answered: whether probe index i already has an answer.
+ * engine_stopping: whether the scan should stop (fp_scanner_stop, a sink
+ *   error, the callback).
+ * engine_tick: periodic telemetry; pos = positions of this pass walked.
+ * engine_cooldown: waits for late replies after a pass (adaptive, bounded
+ *   by --wait).
+ * engine_connect_scan: the connect() method (engine/connect.c). Walks the
+ *   shard's positions in order (perm_at(&s->perm, shard_pos(...))), records
+ *   a finding for every probe, including timeouts after the retries.
+ * After the method returns, probes never answered are reported as
+ * filtered / open|filtered with reason no-response.
+ */
+int engine_begin_events(struct fp_scanner *s);
+/* Calls cfg.on_ready (privilege drop) once the method's sockets are open. */
+int engine_ready(struct fp_scanner *s);
+int engine_record(struct fp_scanner *s, struct jbuf *b, const struct finding *f);
+bool engine_answered(const struct fp_scanner *s, uint64_t i);
+bool engine_stopping(const struct fp_scanner *s);
+void engine_tick(struct fp_scanner *s, uint64_t pos, uint64_t now);
+void engine_cooldown(struct fp_scanner *s, uint64_t pos);
+void engine_sleep_ns(uint64_t ns);
+int engine_connect_scan(struct fp_scanner *s);
 
 /* Records a formatted error message in s->err; returns code. */
 int scanner_fail(struct fp_scanner *s, int code, const char *fmt, ...)
