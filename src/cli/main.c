@@ -299,8 +299,8 @@ int main(int argc, char **argv)
 		case OPT_SEND_THREADS: cfg.send_threads = (uint32_t)parse_u64("send-threads", optarg, 1, 64); break;
 		case OPT_CONNECT: cfg.connect = 1; break;
 		case OPT_QUIET: quiet = 1; break;
-		case OPT_VERSION: version(); return 0;
-		case OPT_HELP: usage(); return 0;
+		case OPT_VERSION: version(); goto done;
+		case OPT_HELP: usage(); goto done;
 		case ':':
 			fatalx(EXIT_USAGE, "option '%s' needs an argument", argv[optind - 1]);
 		default:
@@ -364,11 +364,15 @@ int main(int argc, char **argv)
 		if (ret == FP_EPERM)
 			fprintf(stderr, "%s: raw sockets need root or CAP_NET_RAW\n", prog);
 		fp_scanner_free(s);
+		free(excl);
+		free(exclfiles);
+		free(lists);
 		return code;
 	}
 	fp_scanner_free(s);
 	if (outfd != STDOUT_FILENO && close(outfd) < 0)
 		fatalx(1, "closing '%s': %s", outpath, strerror(errno));
+done:
 	free(excl);
 	free(exclfiles);
 	free(lists);

@@ -32,11 +32,11 @@ expect 2 "fe80::1%eth0" fe80::1%eth0 -p 80
 expect 2 "70000" 198.19.0.1 -p 70000
 expect 2 "90-80" 198.19.0.1 -p 90-80
 expect 2 "X:80" 198.19.0.1 -p X:80
-expect 2 "''" 198.19.0.1 -p 22,,80
+expect 2 "22,,80" 198.19.0.1 -p 22,,80
 expect 2 "abc" 198.19.0.1 -p 80 --rate abc
 expect 2 "--rate" 198.19.0.1 -p 80 --rate 0
 expect 2 "4/3" 198.19.0.1 -p 80 --shard 4/3
-expect 2 "0/3" 198.19.0.1 -p 80 --shard 0/3
+expect 2 "--shard" 198.19.0.1 -p 80 --shard 0/3
 expect 2 "bogus" 198.19.0.1 -p 80 --states bogus
 expect 2 "--nope" 198.19.0.1 --nope
 expect 2 "no targets" -p 80
