@@ -260,7 +260,6 @@ static int setup_path(struct fp_scanner *s)
 	dsts[nd++] = first;
 	if (addr_is_v4(first) != addr_is_v4(last))
 		dsts[nd++] = last;
-	memset(&s->pctx, 0, sizeof(s->pctx));
 	for (int i = 0; i < nd; i++) {
 		struct route_info ri;
 		bool v4 = addr_is_v4(dsts[i]);
@@ -480,6 +479,7 @@ static int raw_scan(struct fp_scanner *s)
 	ret = setup_path(s);
 	if (ret < 0)
 		goto out;
+	s->pctx.udp_user = &s->udp_user;
 	s->senders = calloc(SENDERS_MAX, sizeof(*s->senders));
 	if (!s->senders) {
 		ret = scanner_fail(s, FP_ENOMEM, "out of memory");
