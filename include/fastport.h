@@ -13,6 +13,19 @@
  * Thread safety: a scanner belongs to one thread at a time, except
  * fp_scanner_stop(), which any thread or a signal handler may call, and
  * fp_scanner_stats(), which may be called from the event callback.
+ * Different scanners are independent and may run on different threads at
+ * once. The functions that take no scanner (fp_config_init, fp_strerror,
+ * fp_build_*, fp_version ...) are safe from any thread.
+ *
+ * Errors: functions that can fail return 0 or a negative FP_E* code
+ * (fp_errno_t); fp_strerror() names the code and, when a scanner exists,
+ * fp_scanner_error() describes the last failure in words (naming the bad
+ * token of a spec). The library never prints, never exits and never aborts,
+ * also not on bad input or when memory runs out.
+ *
+ * Ownership: strings passed in are only read during the call (or copied,
+ * as fp_scanner_new() copies the configuration's strings); strings the
+ * library returns stay owned by it and must not be freed.
  */
 #ifndef FASTPORT_H
 #define FASTPORT_H
@@ -24,6 +37,11 @@
 extern "C" {
 #endif
 
+/*
+ * The version of this header. fp_version() gives the version of the library
+ * actually loaded, which may be newer within the same major version.
+ * FP_VERSION_HEX is 0xMMmmpp, for #if comparisons.
+ */
 #define FP_VERSION_MAJOR 0
 #define FP_VERSION_MINOR 1
 #define FP_VERSION_PATCH 0
@@ -178,6 +196,12 @@ typedef struct {
 	double rate;              /* packets per second over the last second */
 } fp_stats_t;
 
+/*
+ * Fills *cfg with the defaults (see each member) and sets struct_size to
+ * this library's sizeof(fp_config_t). Always call it before changing
+ * members: a configuration filled by hand is refused by fp_scanner_new().
+ * Cannot fail; cfg must not be NULL. Any thread.
+ */
 FP_EXTERN void fp_config_init(fp_config_t *cfg);
 
 /*
@@ -185,6 +209,14 @@ FP_EXTERN void fp_config_init(fp_config_t *cfg);
  * Returns 0 and sets *out, or a negative FP_E* code; on error the text of
  * fp_scanner_error() is not available, so callers should check errbuf when
  * given: up to errlen bytes describing the problem are written there.
+ *
+ * Errors: FP_EINVAL (out NULL, cfg NULL or not from fp_config_init(),
+ * rate 0, shard not within 1..shard_count, no valid state, malformed
+ * router_mac or source_ip), FP_ENOMEM. errbuf may be NULL (errlen 0).
+ * Ownership: the caller owns the new scanner and releases it with
+ * fp_scanner_free(); cfg is copied (its strings too) and may be freed or
+ * reused as soon as the call returns; userdata is passed through untouched.
+ * Thread safety: any thread.
  */
 FP_EXTERN int fp_scanner_new(const fp_config_t *cfg, fp_scanner_t **out,
                              char *errbuf, size_t errlen);
@@ -194,17 +226,69 @@ FP_EXTERN int fp_scanner_new(const fp_config_t *cfg, fp_scanner_t **out,
  * separated) or exclusions to the scanner's range plan, and sets its ports
  * (nmap-style, with T:/U:/Q: prefixes). On a malformed spec returns
  * FP_EINVAL and fp_scanner_error() names the token and the reason.
+ *
+ * Each call adds to what earlier calls added; a failed call adds nothing.
+ * The spec and path strings are only read during the call. Not while a scan
+ * runs on the scanner (the scanner's thread only).
  */
+
+/* Errors: FP_EINVAL (NULL argument, malformed token, empty spec), FP_ENOMEM. */
 FP_EXTERN int fp_scanner_add_targets(fp_scanner_t *s, const char *spec);
+
+/*
+ * As fp_scanner_add_targets(), reading the specs from a file: any number per
+ * line, '#' starts a comment. Errors: also FP_EIO when the file cannot be
+ * opened or read (fp_scanner_error() names the file, and the line of a
+ * malformed token).
+ */
 FP_EXTERN int fp_scanner_add_target_file(fp_scanner_t *s, const char *path);
+
+/*
+ * Addresses never to probe, in both range and batch scans, on top of the
+ * built-in exclusions (0.0.0.0/8, multicast, 240.0.0.0/4, ff00::/8 always;
+ * benchmark, documentation and reserved ranges unless allow_reserved).
+ * Errors as fp_scanner_add_targets() and fp_scanner_add_target_file().
+ */
 FP_EXTERN int fp_scanner_add_exclude(fp_scanner_t *s, const char *spec);
 FP_EXTERN int fp_scanner_add_exclude_file(fp_scanner_t *s, const char *path);
+
+/*
+ * Adds ports to the range plan: "22,80-90", "-" for 1-65535, "T:", "U:"
+ * and "Q:" switch the protocol for the items that follow (TCP by default).
+ * Calls add up. Without any call fp_scanner_run() scans a built-in list of
+ * twenty common TCP ports. Errors: FP_EINVAL (NULL argument, malformed or
+ * out-of-range item), FP_ENOMEM.
+ */
 FP_EXTERN int fp_scanner_set_ports(fp_scanner_t *s, const char *spec);
+
+/*
+ * Sets the payload of the UDP probes to port (len bytes at data, copied;
+ * len 0 sends an empty datagram), replacing the built-in payload for that
+ * port and any payload given for it before. Replies to such probes are
+ * validated by their ports alone (the cookie in the source port), and carry
+ * no service name. Applies to raw UDP scans of both families, range and
+ * batch. Not while a scan runs on the scanner. Errors: FP_EINVAL (s NULL,
+ * or data NULL with len > 0), FP_ERANGE (len > 1400), FP_ESTATE (a scan
+ * runs), FP_ENOMEM.
+ */
+FP_EXTERN int fp_scanner_add_udp_payload(fp_scanner_t *s, uint16_t port,
+                                         const uint8_t *data, size_t len);
 
 /*
  * Runs the range plan (targets x ports, minus exclusions and the built-in
  * exclusions) to completion, to fp_scanner_stop() or to an error. Events
  * reach the callback and the sink as they happen. May be called again.
+ *
+ * Blocks until the scan ends: at most wait_ms after the last probe of the
+ * last pass. Returns 0 when the scan ran, also when it was stopped (its
+ * scan_completed event then says "interrupted":true). Errors: FP_EINVAL
+ * (s NULL), FP_ESTATE (a scan already runs on s), FP_EEMPTY (no targets, or
+ * every one excluded), FP_ERANGE (scan too large), FP_ENOTSUP (a protocol or
+ * method this build lacks), FP_EPERM (no CAP_NET_RAW, or on_ready refused),
+ * FP_ENOROUTE, FP_ENOMAC, FP_EIO (writing to out_fd failed), FP_ESYS,
+ * FP_ENOMEM; fp_scanner_error() says more. Errors found before the first
+ * probe produce no events; later ones end with a scan_completed event.
+ * Raw scans need CAP_NET_RAW (connect scans do not).
  */
 FP_EXTERN int fp_scanner_run(fp_scanner_t *s);
 
@@ -212,25 +296,61 @@ FP_EXTERN int fp_scanner_run(fp_scanner_t *s);
  * Scans exactly the given targets (each ip/port/protocol once per pass, in a
  * keyed random order). Exclusions added to the scanner still apply. Returns
  * as fp_scanner_run().
+ *
+ * targets[] and its strings are read before the first probe and may be
+ * freed when the call returns; the range plan (fp_scanner_add_targets()) is
+ * neither used nor changed. Errors as fp_scanner_run(), plus FP_EINVAL for
+ * an invalid address or protocol (fp_scanner_error() gives the index) and
+ * FP_EEMPTY when len is 0 or every target is excluded (counted in
+ * fp_stats_t.excluded).
  */
 FP_EXTERN int fp_scan_batch(fp_scanner_t *s, const fp_target_t *targets,
                             uint32_t len);
 
-/* Asks a running scan to stop sending, flush and return. Async-signal-safe. */
+/*
+ * Asks a running scan to stop sending, flush and return. Async-signal-safe.
+ * Callable from any thread, a signal handler or the event callback; the
+ * scan function then returns promptly (within about a second) with 0. A
+ * stop asked for before a scan has begun is forgotten when it begins, so a
+ * thread that races the start of a scan repeats the call until the scan
+ * function has returned. s NULL is ignored.
+ */
 FP_EXTERN void fp_scanner_stop(fp_scanner_t *s);
 
+/*
+ * Copies the counters of the current or last scan into *out. Callable from
+ * the event callback and from any thread while a scan runs; each counter is
+ * read atomically, but not all of them at one instant. Errors: FP_EINVAL
+ * (s or out NULL).
+ */
 FP_EXTERN int fp_scanner_stats(const fp_scanner_t *s, fp_stats_t *out);
 
-/* The last error's description; never NULL. Owned by the scanner. */
+/*
+ * The last error's description; never NULL ("no scanner" for s NULL). The
+ * string is owned by the scanner and valid until its next call that fails
+ * or its release; it is not cleared by calls that succeed.
+ */
 FP_EXTERN const char *fp_scanner_error(const fp_scanner_t *s);
 
+/*
+ * Releases the scanner and everything it owns. Not while a scan runs on it
+ * (stop it and let the scan function return first), not from the event
+ * callback. s NULL is ignored.
+ */
 FP_EXTERN void fp_scanner_free(fp_scanner_t *s);
 
+/*
+ * A static description of an FP_E* code (negative), "success" for 0 and a
+ * generic text for unknown codes; never NULL, never to be freed. Any thread.
+ */
 FP_EXTERN const char *fp_strerror(int err);
 
 /* Build identity: the GNU build ID (hex, as readelf -n shows it) of the
  * object that holds the library code, the build mode, version, source
- * revision, compiler and CPU target. Never NULL. */
+ * revision, compiler and CPU target. Never NULL. The strings are static:
+ * never to be freed, valid for the life of the process, safe from any
+ * thread. Linked statically, fp_build_id() is the ID of the program that
+ * contains the library. */
 FP_EXTERN const char *fp_build_id(void);
 FP_EXTERN const char *fp_build_mode(void);
 FP_EXTERN const char *fp_version(void);

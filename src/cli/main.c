@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 
 #include "fastport.h"
 
@@ -22,6 +23,7 @@ enum opt_id {
 	OPT_RATE = 256, OPT_RETRIES, OPT_WAIT, OPT_FORMAT, OPT_STATES, OPT_EXCLUDE,
 	OPT_EXCLUDEFILE, OPT_ALLOW_RESERVED, OPT_SHARD, OPT_SEED, OPT_SOURCE_IP,
 	OPT_ROUTER_MAC, OPT_CONNECT, OPT_VERSION, OPT_INPUT_LIST, OPT_TELEMETRY, OPT_SEND_THREADS,
+	OPT_UDP_PAYLOAD, OPT_UDP_PAYLOAD_FILE,
 };
 
 /* The one table of options: parsing and the usage text both come from it. */
@@ -39,6 +41,8 @@ static const struct cli_opt {
 	{ "output", OPT_OUTPUT, "FILE", "write events to FILE (default: standard output)" },
 	{ "format", OPT_FORMAT, "FMT", "ndjson (threat_event_v1, default) or list" },
 	{ "states", OPT_STATES, "LIST", "states to report: open,closed,filtered,open|filtered,all (default open)" },
+	{ "udp-payload", OPT_UDP_PAYLOAD, "PORT:HEX", "send these bytes to UDP PORT instead of the built-in payload" },
+	{ "udp-payload-file", OPT_UDP_PAYLOAD_FILE, "FILE", "UDP payloads from FILE: lines 'PORT HEX' or 'PORT:HEX'" },
 	{ "exclude", OPT_EXCLUDE, "SPEC", "never probe these addresses, CIDRs or ranges" },
 	{ "excludefile", OPT_EXCLUDEFILE, "FILE", "never probe the addresses listed in FILE" },
 	{ "allow-reserved", OPT_ALLOW_RESERVED, NULL, "permit benchmark, documentation and reserved ranges" },
@@ -77,7 +81,8 @@ static void fatalx(int code, const char *fmt, ...)
 static void usage(void)
 {
 	printf("Usage: %s [OPTIONS] TARGET...\n"
-	       "Scan TCP ports statelessly and report each finding as a threat_event_v1 event.\n"
+	       "Scan TCP (stateless SYN or connect), UDP and QUIC ports and report each finding\n"
+	       "as a threat_event_v1 event.\n"
 	       "TARGETs are IPv4/IPv6 addresses, CIDR blocks and A-B ranges.\n\nOptions:\n", prog);
 	for (size_t i = 0; i < sizeof(cli_opts) / sizeof(cli_opts[0]); i++) {
 		const struct cli_opt *o = &cli_opts[i];
@@ -167,6 +172,103 @@ static uint32_t parse_states(const char *s)
 	return bits;
 }
 
+/* Decodes n hex digits (an even number) into out; false when malformed. */
+static bool hex_decode(const char *h, size_t n, uint8_t *out)
+{
+	if (n % 2)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = h[i];
+		int v;
+
+		if (c >= '0' && c <= '9')
+			v = c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v = c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v = c - 'A' + 10;
+		else
+			return false;
+		if (i % 2)
+			out[i / 2] = (uint8_t)(out[i / 2] | v);
+		else
+			out[i / 2] = (uint8_t)(v << 4);
+	}
+	return true;
+}
+
+/*
+ * One user payload, "PORT:HEX" (or "PORT HEX" in a file): where names the
+ * option or file line for messages. Exits 2 on a malformed item.
+ */
+static void add_udp_payload(fp_scanner_t *s, const char *where, const char *item, size_t len)
+{
+	size_t plen = 0, hoff;
+	unsigned long port = 0;
+	uint8_t *data;
+	int ret;
+
+	while (plen < len && item[plen] >= '0' && item[plen] <= '9' && plen < 6)
+		port = port * 10 + (unsigned long)(item[plen++] - '0');
+	if (!plen || plen == len || (item[plen] != ':' && item[plen] != ' ' && item[plen] != '\t') ||
+	    port > 65535)
+		fatalx(EXIT_USAGE, "%s: expected PORT:HEX with PORT from 0 to 65535, got '%.*s'", where,
+		       (int)len, item);
+	hoff = plen + 1;
+	while (item[plen] != ':' && hoff < len && (item[hoff] == ' ' || item[hoff] == '\t'))
+		hoff++;
+	data = malloc((len - hoff) / 2 + 1);
+	if (!data)
+		fatalx(1, "out of memory");
+	if (!hex_decode(item + hoff, len - hoff, data))
+		fatalx(EXIT_USAGE, "%s: invalid hex '%.*s' in '%.*s' (an even number of hex digits expected)",
+		       where, (int)(len - hoff), item + hoff, (int)len, item);
+	ret = fp_scanner_add_udp_payload(s, (uint16_t)port, data, (len - hoff) / 2);
+	free(data);
+	if (ret < 0)
+		fatalx(ret == FP_ENOMEM ? 1 : EXIT_USAGE, "%s: %s", where, fp_scanner_error(s));
+}
+
+/* A file of "PORT HEX" or "PORT:HEX" lines; '#' starts a comment. */
+static void add_udp_payload_file(fp_scanner_t *s, const char *path)
+{
+	char where[512], *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t n;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		fatalx(EXIT_USAGE, "--udp-payload-file: cannot open '%s': %s", path, strerror(errno));
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		size_t a = 0, b = strcspn(line, "#\r\n");
+
+		lineno++;
+		while (a < b && (line[a] == ' ' || line[a] == '\t'))
+			a++;
+		while (b > a && (line[b - 1] == ' ' || line[b - 1] == '\t'))
+			b--;
+		if (a == b)
+			continue;
+		snprintf(where, sizeof(where), "--udp-payload-file: %s:%zu", path, lineno);
+		add_udp_payload(s, where, line + a, b - a);
+	}
+	if (ferror(f))
+		fatalx(1, "--udp-payload-file: reading '%s': %s", path, strerror(errno));
+	free(line);
+	fclose(f);
+}
+
+/* Whether this process may open the raw sockets of a SYN scan. */
+static bool raw_permitted(void)
+{
+	int fd = socket(AF_PACKET, SOCK_RAW, 0);
+
+	if (fd < 0)
+		return errno != EPERM && errno != EACCES;
+	close(fd);
+	return true;
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -221,8 +323,8 @@ int main(int argc, char **argv)
 {
 	struct option lopts[sizeof(cli_opts) / sizeof(cli_opts[0]) + 1];
 	char shorts[64], errbuf[512];
-	char **excl = NULL, **exclfiles = NULL, **lists = NULL;
-	size_t nexcl = 0, nexclfiles = 0, nlists = 0;
+	char **excl = NULL, **exclfiles = NULL, **lists = NULL, **udpp = NULL, **udpf = NULL;
+	size_t nexcl = 0, nexclfiles = 0, nlists = 0, nudpp = 0, nudpf = 0;
 	const char *ports = NULL, *outpath = NULL;
 	fp_config_t cfg;
 	fp_scanner_t *s;
@@ -254,7 +356,9 @@ int main(int argc, char **argv)
 	excl = calloc((size_t)argc, sizeof(*excl));
 	exclfiles = calloc((size_t)argc, sizeof(*exclfiles));
 	lists = calloc((size_t)argc, sizeof(*lists));
-	if (!excl || !exclfiles || !lists)
+	udpp = calloc((size_t)argc, sizeof(*udpp));
+	udpf = calloc((size_t)argc, sizeof(*udpf));
+	if (!excl || !exclfiles || !lists || !udpp || !udpf)
 		fatalx(1, "out of memory");
 
 	opterr = 0;
@@ -276,6 +380,8 @@ int main(int argc, char **argv)
 			break;
 		case OPT_STATES: cfg.states = parse_states(optarg); break;
 		case OPT_EXCLUDE: excl[nexcl++] = optarg; break;
+		case OPT_UDP_PAYLOAD: udpp[nudpp++] = optarg; break;
+		case OPT_UDP_PAYLOAD_FILE: udpf[nudpf++] = optarg; break;
 		case OPT_EXCLUDEFILE: exclfiles[nexclfiles++] = optarg; break;
 		case OPT_ALLOW_RESERVED: cfg.allow_reserved = 1; break;
 		case OPT_SHARD: {
@@ -317,6 +423,11 @@ int main(int argc, char **argv)
 	}
 	cfg.out_fd = outfd;
 
+	if (!cfg.connect && !raw_permitted()) {
+		fprintf(stderr, "%s: raw sockets are not permitted (root or CAP_NET_RAW needed): "
+			"scanning with --connect\n", prog);
+		cfg.connect = 1;
+	}
 	ret = fp_scanner_new(&cfg, &s, errbuf, sizeof(errbuf));
 	if (ret < 0)
 		fatalx(ret == FP_EINVAL ? EXIT_USAGE : 1, "%s", errbuf);
@@ -334,6 +445,11 @@ int main(int argc, char **argv)
 			fatalx(EXIT_USAGE, "--excludefile: %s", fp_scanner_error(s));
 	if (ports && fp_scanner_set_ports(s, ports) < 0)
 		fatalx(EXIT_USAGE, "%s", fp_scanner_error(s));
+	/* Files first, so a --udp-payload on the command line wins. */
+	for (size_t i = 0; i < nudpf; i++)
+		add_udp_payload_file(s, udpf[i]);
+	for (size_t i = 0; i < nudpp; i++)
+		add_udp_payload(s, "--udp-payload", udpp[i], strlen(udpp[i]));
 
 	{
 		struct sigaction sa = { .sa_handler = on_signal };
@@ -367,6 +483,8 @@ int main(int argc, char **argv)
 		free(excl);
 		free(exclfiles);
 		free(lists);
+		free(udpp);
+		free(udpf);
 		return code;
 	}
 	fp_scanner_free(s);
@@ -376,5 +494,7 @@ done:
 	free(excl);
 	free(exclfiles);
 	free(lists);
+	free(udpp);
+	free(udpf);
 	return 0;
 }

@@ -162,6 +162,23 @@ int fp_scanner_set_ports(fp_scanner_t *s, const char *spec)
 	return ret;
 }
 
+int fp_scanner_add_udp_payload(fp_scanner_t *s, uint16_t port, const uint8_t *data, size_t len)
+{
+	int ret;
+
+	if (!s || (!data && len))
+		return FP_EINVAL;
+	if (s->running)
+		return scanner_fail(s, FP_ESTATE, "UDP payloads cannot change during a scan");
+	ret = udp_user_add(&s->udp_user, port, data, len);
+	if (ret == FP_ERANGE)
+		return scanner_fail(s, ret, "UDP payload for port %u: %zu bytes, at most %d allowed",
+				    port, len, UDP_PAYLOAD_MAX);
+	if (ret < 0)
+		return scanner_fail(s, ret, "out of memory");
+	return 0;
+}
+
 /* The exclusions in force: the user's plus the built-in ones. */
 static int build_excludes(struct fp_scanner *s, struct ipset *ex)
 {
@@ -371,6 +388,7 @@ void fp_scanner_free(fp_scanner_t *s)
 	ipset_free(&s->scan_addrs);
 	portset_free(&s->ports);
 	plan_free(&s->plan);
+	udp_user_free(&s->udp_user);
 	pthread_mutex_destroy(&s->emit_lock);
 	free(s->interface);
 	free(s->source_ip);

@@ -10,6 +10,7 @@
 #include "../io/pktio.h"
 #include "../net/route.h"
 #include "../probe/probe.h"
+#include "../probe/payloads.h"
 #include "../event/sink.h"
 
 #define SENDERS_MAX 64
@@ -33,6 +34,7 @@ struct fp_scanner {
 	struct ipset excludes;  /* as added (the built-in ones join at run time) */
 	struct portset ports;
 	bool ports_set;
+	struct udp_user_payloads udp_user; /* --udp-payload: the probe reads them via pctx */
 	char err[512];
 	int stop;               /* set by fp_scanner_stop(), read by every loop */
 	bool running;

@@ -86,6 +86,25 @@ void event_head(struct jbuf *b, struct event_ctx *ec, const char *kind)
 	jbuf_lit(b, "\"},");
 }
 
+/* ,"quic_versions":["0x00000001",...]: n big-endian 32-bit words at v. */
+static void put_versions(struct jbuf *b, const uint8_t *v, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char s[] = "\"0x00000000\"";
+
+	jbuf_lit(b, ",\"quic_versions\":[");
+	for (size_t i = 0; i < n; i++) {
+		for (int j = 0; j < 4; j++) {
+			s[3 + 2 * j] = hex[v[4 * i + (size_t)j] >> 4];
+			s[4 + 2 * j] = hex[v[4 * i + (size_t)j] & 15];
+		}
+		if (i)
+			jbuf_char(b, ',');
+		jbuf_raw(b, s, sizeof(s) - 1);
+	}
+	jbuf_char(b, ']');
+}
+
 void event_port_state(struct jbuf *b, struct event_ctx *ec, const struct finding *f)
 {
 	char ip[ADDR_STRLEN];
@@ -114,6 +133,8 @@ void event_port_state(struct jbuf *b, struct event_ctx *ec, const struct finding
 		jbuf_lit(b, ",\"service\":");
 		jbuf_str(b, f->service);
 	}
+	if (f->n_quic_versions)
+		put_versions(b, f->quic_versions, f->n_quic_versions);
 	jbuf_lit(b, "}}");
 }
 

@@ -23,6 +23,11 @@ struct finding {
 	const char *reason;
 	const char *service; /* NULL or a name such as "dns" */
 	int64_t rtt_us;
+	/* QUIC: the n_quic_versions versions the server offered, as big-endian
+	 * 32-bit words (in the reply frame: valid only while the finding is
+	 * recorded; nothing copies them). NULL and 0 otherwise. */
+	const uint8_t *quic_versions;
+	uint16_t n_quic_versions;
 };
 
 /* scan_id: 32 hex digits from 16 random bytes. */

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* The probe registry: one static table is the whole list. */
+#include <string.h>
 #include <netinet/in.h>
 
 #include "probe.h"
 
 static const struct probe *const probes[] = {
 	&probe_tcp_syn,
+	&probe_quic,
+	&probe_udp,
 };
 
 const struct probe *probe_for(uint8_t proto)
@@ -22,7 +25,12 @@ int probe_classify(const struct probe_ctx *c, const struct pkt *p, uint32_t now_
 	int verdict = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(probes); i++) {
-		int r = probes[i]->classify(c, p, now_us, f);
+		int r;
+
+		/* Members a probe does not know (quic_versions for the others)
+		 * and whatever a declining probe wrote must not leak. */
+		memset(f, 0, sizeof(*f));
+		r = probes[i]->classify(c, p, now_us, f);
 
 		if (r > 0)
 			return r;

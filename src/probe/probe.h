@@ -11,6 +11,8 @@
 #include "../net/packet.h"
 #include "../event/event.h"
 
+struct udp_user_payloads;
+
 /* Per-scan facts every probe reads; filled before the first prepare. */
 struct probe_ctx {
 	uint8_t key[16];        /* cookie key */
@@ -18,6 +20,7 @@ struct probe_ctx {
 	uint8_t dst_mac[6];     /* next hop */
 	u128 src4, src6;        /* our source addresses (0 when absent) */
 	uint64_t t0_ns;         /* clock_ns() at scan start; now_us counts from it */
+	const struct udp_user_payloads *udp_user; /* the user's UDP payloads, or NULL */
 };
 
 #define PROBE_MAX_FRAME 1536
@@ -52,11 +55,14 @@ struct probe {
 };
 
 extern const struct probe probe_tcp_syn;
+extern const struct probe probe_quic;
+extern const struct probe probe_udp;
 
 /* The probe that serves a protocol, or NULL. */
 const struct probe *probe_for(uint8_t proto);
 
-/* Offers p to every probe: 1 valid (f filled), 0 not ours, -1 invalid. */
+/* Offers p to every probe, each with f zeroed first: 1 valid (f filled), 0 not
+ * ours, -1 invalid. */
 int probe_classify(const struct probe_ctx *c, const struct pkt *p, uint32_t now_us,
 		   struct finding *f);
 

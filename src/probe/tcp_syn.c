@@ -113,6 +113,8 @@ static int syn_classify(const struct probe_ctx *c, const struct pkt *p, uint32_t
 	f->proto = FP_PROTO_TCP;
 	f->ttl = p->ttl;
 	f->service = NULL;
+	f->quic_versions = NULL;
+	f->n_quic_versions = 0;
 	return 1;
 }
 

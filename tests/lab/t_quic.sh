@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# QUIC probes against a real HTTP/3 server (caddy, tls internal): its
+# Version Negotiation is open with the offered versions; a UDP echo of our
+# own packet is not QUIC (counted invalid, stays open|filtered); a port
+# without a listener is closed (ICMP port unreachable). Over IPv4 and IPv6,
+# next to TCP 80 and 443 of the same server. Needs caddy and ss.
+. "$(dirname "$0")/lib.sh"
+command -v caddy > /dev/null || die "caddy is not installed (apt-get install caddy)"
+lab_setup
+
+# Caddy keeps its state (the internal CA) in the lab directory and never
+# touches the system trust store.
+export HOME="$LAB_TMP/home" XDG_DATA_HOME="$LAB_TMP/home/data" XDG_CONFIG_HOME="$LAB_TMP/home/config"
+mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME"
+cat > "$LAB_TMP/Caddyfile" <<EOF
+{
+	admin off
+	auto_https disable_redirects
+	skip_install_trust
+	storage file_system $LAB_TMP/home/storage
+	servers {
+		protocols h1 h2 h3
+	}
+}
+https://198.18.0.2:443, https://[2001:2::2]:443 {
+	bind 198.18.0.2 [2001:2::2]
+	tls internal
+	respond "ok"
+}
+http://198.18.0.2:80, http://[2001:2::2]:80 {
+	bind 198.18.0.2 [2001:2::2]
+	respond "ok"
+}
+EOF
+in_t caddy run --config "$LAB_TMP/Caddyfile" --adapter caddyfile > "$LAB_TMP/caddy.log" 2>&1 &
+LAB_PIDS+=($!)
+
+# A UDP echo on 4433 (both families): it sends our own packet back.
+in_t "$PY" -c '
+import select, socket
+socks = []
+for fam, addr in ((socket.AF_INET, "198.18.0.2"), (socket.AF_INET6, "2001:2::2")):
+    s = socket.socket(fam, socket.SOCK_DGRAM)
+    s.bind((addr, 4433))
+    socks.append(s)
+while True:
+    for s in select.select(socks, [], [])[0]:
+        data, peer = s.recvfrom(65535)
+        s.sendto(data, peer)
+' &
+LAB_PIDS+=($!)
+
+# Caddy takes a moment: wait for its UDP socket on 443, its TCP ports and the echo.
+for _ in $(seq 100); do
+	n=0
+	for a in 198.18.0.2 '[2001:2::2]'; do
+		in_t ss -lunH "src $a:443" | grep -q . && n=$((n + 1))
+		in_t ss -lunH "src $a:4433" | grep -q . && n=$((n + 1))
+		in_t ss -ltnH "src $a:443" | grep -q . && n=$((n + 1))
+		in_t ss -ltnH "src $a:80" | grep -q . && n=$((n + 1))
+	done
+	[ "$n" -eq 8 ] && break
+	sleep 0.1
+done
+[ "$n" -eq 8 ] || { cat "$LAB_TMP/caddy.log" >&2; die "caddy or the echo did not start"; }
+
+for target in 198.18.0.2 2001:2::2; do
+	ev="$LAB_TMP/ev-${target//:/_}.ndjson"
+	scan "$target" -p T:80,443,Q:443,Q:4433,Q:9999 --states all --allow-reserved --rate 1000 \
+		--wait 2 --quiet -o "$ev"
+	$PY "$LAB_DIR/truth.py" validate "$ev"
+	$PY - "$ev" "$target" <<'EOF' || { cat "$LAB_TMP/caddy.log" >&2; die "QUIC findings for $2"; }
+import json, sys
+path, target = sys.argv[1], sys.argv[2]
+found, done = {}, None
+for line in open(path):
+    e = json.loads(line)
+    if e["kind"] == "port_state":
+        t, r = e["target"], e["result"]
+        key = "%d/%s" % (t["port"], t["protocol"])
+        assert t["ip"] == target, e
+        assert key not in found, "duplicate %s" % key
+        found[key] = r
+    elif e["kind"] == "scan_completed":
+        done = e["counters"]
+for k in sorted(found):
+    print("%s %s: %s" % (target, k, json.dumps(found[k], sort_keys=True)))
+print("%s counters: %s" % (target, json.dumps(done, sort_keys=True)))
+ok = True
+def want(cond, what):
+    global ok
+    if not cond:
+        print("FAIL: " + what)
+        ok = False
+q = found.get("443/quic", {})
+want(q.get("state") == "open" and q.get("reason") == "quic-version-negotiation",
+     "443/quic is open by version negotiation")
+want("0x00000001" in q.get("quic_versions", []), "443/quic offers QUIC v1")
+want(all(len(v) == 10 for v in q.get("quic_versions", [])), "versions are 0x + 8 hex digits")
+e = found.get("4433/quic", {})
+want(e.get("state") == "open|filtered" and e.get("reason") == "no-response",
+     "the UDP echo on 4433 is not QUIC")
+want("quic_versions" not in e, "no versions for the echo")
+want(done is not None and done["invalid"] >= 1, "the echoed packet is counted invalid")
+c = found.get("9999/quic", {})
+want(c.get("state") == "closed" and "port-unreachable" in c.get("reason", ""),
+     "9999/quic is closed by ICMP port unreachable")
+for p in ("80/tcp", "443/tcp"):
+    want(found.get(p, {}).get("state") == "open", p + " is open")
+want(len(found) == 5, "five findings")
+sys.exit(0 if ok else 1)
+EOF
+done
+echo "QUIC: IPv4 and IPv6 as expected"
