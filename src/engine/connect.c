@@ -1,8 +1,587 @@
 /* SPDX-License-Identifier: MIT */
-/* The connect() scan method: not available yet. */
+/*
+ * The connect() scan method: non-blocking TCP connect()s driven by epoll,
+ * for unprivileged users. One thread walks the shard's positions in the
+ * keyed order at the set rate, keeps up to a file-descriptor-sized number
+ * of attempts in flight, and reads each outcome from SO_ERROR and, for
+ * ICMP errors, from the socket's error queue (IP_RECVERR), so that an ICMP
+ * port-unreachable is told apart from a RST.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
 #include "scanner.h"
+#include "../core/rate.h"
+#include "../net/packet.h"
+
+#define FD_MARGIN 64u           /* descriptors left for everything else */
+#define CONC_MAX 16384u         /* attempts in flight, at most */
+#define TIMEOUT_START_NS 1000000000ull
+#define TIMEOUT_MIN_NS 50000000ull
+#define TIMEOUT_RTT_FACTOR 4
+#define LAUNCH_MAX 1024u        /* attempts per launch phase between polls */
+#define EVENTS_MAX 1024
+#define TICK_MS 100             /* longest sleep: stop and telemetry latency */
+#define BACKOFF_NS 10000000ull  /* pause when out of descriptors or ports */
+#define NIL UINT32_MAX
+
+/* One attempt in flight; slots are linked oldest first. */
+struct slot {
+	int fd;
+	uint32_t prev, next;
+	uint32_t tries;          /* attempts made for this probe, this one included */
+	uint16_t port;
+	u128 addr;
+	uint64_t start_ns;
+};
+
+/* A probe whose attempt timed out, waiting to be tried again. */
+struct retry {
+	u128 addr;
+	uint16_t port;
+	uint32_t tries;
+};
+
+struct cscan {
+	struct fp_scanner *s;
+	struct jbuf buf;
+	int ep;
+	uint32_t conc;
+	struct slot *slots;
+	uint32_t *free_list, nfree;
+	uint32_t head, tail;     /* in-flight list, oldest at head */
+	uint32_t active;
+	struct retry *rq;        /* ring of conc entries */
+	uint32_t rq_head, rq_len;
+	uint64_t timeout_ns;     /* per attempt, adaptive */
+	uint64_t cap_ns;         /* --wait */
+	uint64_t max_rtt_ns;
+	bool blocked;            /* out of descriptors or ports: wait for completions */
+};
+
+/*
+ * Attempts in flight: the soft descriptor limit (raised to the hard one)
+ * less a margin, at most CONC_MAX, at most the probes of the shard.
+ */
+static uint32_t concurrency(uint64_t probes)
+{
+	struct rlimit rl;
+	uint64_t n = 256;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < rl.rlim_max) {
+			struct rlimit up = rl;
+
+			up.rlim_cur = rl.rlim_max == RLIM_INFINITY ? 1048576 : rl.rlim_max;
+			if (setrlimit(RLIMIT_NOFILE, &up) == 0)
+				rl = up;
+		}
+		n = rl.rlim_cur == RLIM_INFINITY ? CONC_MAX : (uint64_t)rl.rlim_cur;
+		n = n > 2 * FD_MARGIN ? n - FD_MARGIN : n / 2;
+	}
+	if (n > CONC_MAX)
+		n = CONC_MAX;
+	if (n > probes)
+		n = probes;
+	return n ? (uint32_t)n : 1;
+}
+
+/* The plan must hold TCP probes only; 0 or FP_ENOTSUP. */
+static int check_tcp_only(struct fp_scanner *s)
+{
+	const struct plan *p = &s->plan;
+	uint64_t n = p->list ? p->n : p->ports->n;
+
+	for (uint64_t i = 0; i < n; i++) {
+		uint32_t pp = p->list ? p->list[i].pp : p->ports->list[i];
+
+		if (portset_proto(pp) != FP_PROTO_TCP)
+			return scanner_fail(s, FP_ENOTSUP,
+					    "connect scans probe TCP only: the plan holds %s port %u",
+					    portset_proto(pp) == FP_PROTO_UDP ? "UDP" : "QUIC",
+					    portset_port(pp));
+	}
+	return 0;
+}
+
+static void list_unlink(struct cscan *c, uint32_t i)
+{
+	struct slot *sl = &c->slots[i];
+
+	if (sl->prev != NIL)
+		c->slots[sl->prev].next = sl->next;
+	else
+		c->head = sl->next;
+	if (sl->next != NIL)
+		c->slots[sl->next].prev = sl->prev;
+	else
+		c->tail = sl->prev;
+}
+
+/*
+ * Closes slot i's socket and frees the slot. A connected socket is closed
+ * with SO_LINGER {1, 0}: a RST, no TIME_WAIT; one still connecting sends
+ * nothing when closed, so only connected ones pay for the setsockopt.
+ */
+static void slot_release(struct cscan *c, uint32_t i, bool connected)
+{
+	if (connected) {
+		struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+		setsockopt(c->slots[i].fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	}
+	list_unlink(c, i);
+	close(c->slots[i].fd);
+	c->slots[i].fd = -1;
+	c->free_list[c->nfree++] = i;
+	c->active--;
+	c->blocked = false;
+}
+
+static void record(struct cscan *c, u128 addr, uint16_t port, uint8_t state,
+		   const char *reason, int64_t rtt_us)
+{
+	struct finding f = {
+		.addr = addr, .port = port, .proto = FP_PROTO_TCP, .state = state,
+		.reason = reason, .rtt_us = rtt_us,
+	};
+
+	engine_record(c->s, &c->buf, &f);
+}
+
+/* A round trip measured: the timeout moves towards 4 x the largest one. */
+static void learn_rtt(struct cscan *c, uint64_t rtt_ns)
+{
+	uint64_t target;
+
+	if (rtt_ns > c->max_rtt_ns)
+		c->max_rtt_ns = rtt_ns;
+	target = c->max_rtt_ns * TIMEOUT_RTT_FACTOR;
+	if (target < TIMEOUT_MIN_NS)
+		target = TIMEOUT_MIN_NS;
+	if (target > c->cap_ns)
+		target = c->cap_ns;
+	if (target >= c->timeout_ns)
+		c->timeout_ns = target;
+	else
+		c->timeout_ns -= (c->timeout_ns - target) / 8;
+}
+
+/*
+ * What connect() failing with err means: state and reason, or false when
+ * err is not an answer about the target.
+ */
+static bool errno_result(int err, uint8_t *state, const char **reason)
+{
+	*state = FP_STATE_FILTERED;
+	switch (err) {
+	case ECONNREFUSED:
+		*state = FP_STATE_CLOSED;
+		*reason = "refused";
+		return true;
+	case ECONNRESET: /* reset after the handshake: it was open */
+	case EPIPE:
+		*state = FP_STATE_OPEN;
+		*reason = "connect";
+		return true;
+	case EHOSTUNREACH:
+	case EHOSTDOWN:
+		*reason = "host-unreachable";
+		return true;
+	case ENETUNREACH:
+	case ENETDOWN:
+		*reason = "net-unreachable";
+		return true;
+	case EACCES:
+	case EPERM:
+		*reason = "prohibited";
+		return true;
+	case ENOPROTOOPT:
+	case EPROTO:
+		*reason = "unreachable";
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
+ * Drains the error queue; returns the raw-scan reason of the last ICMP
+ * error queued (icmp-port-unreachable, icmp-admin-prohibited, ...) or NULL.
+ */
+static const char *icmp_reason(int fd)
+{
+	const char *reason = NULL;
+
+	for (int n = 0; n < 8; n++) {
+		union {
+			char buf[CMSG_SPACE(sizeof(struct sock_extended_err) +
+					    sizeof(struct sockaddr_in6))];
+			struct cmsghdr align;
+		} u;
+		struct msghdr m = { .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+
+		if (recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0)
+			break;
+		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm; cm = CMSG_NXTHDR(&m, cm)) {
+			struct sock_extended_err ee;
+
+			if (!((cm->cmsg_level == SOL_IP && cm->cmsg_type == IP_RECVERR) ||
+			      (cm->cmsg_level == SOL_IPV6 && cm->cmsg_type == IPV6_RECVERR)))
+				continue;
+			if (cm->cmsg_len < CMSG_LEN(sizeof(ee)))
+				continue;
+			memcpy(&ee, CMSG_DATA(cm), sizeof(ee));
+			if (ee.ee_origin == SO_EE_ORIGIN_ICMP)
+				reason = probe_icmp_reason(false, ee.ee_type, ee.ee_code);
+			else if (ee.ee_origin == SO_EE_ORIGIN_ICMP6)
+				reason = probe_icmp_reason(true, ee.ee_type, ee.ee_code);
+		}
+	}
+	return reason;
+}
+
+/*
+ * Slot i got no answer: its probe is queued for another attempt while it
+ * has retries left (the queue cannot overflow: a slot is freed for each
+ * entry, and active + queued never exceeds conc), else reported.
+ */
+static void give_up(struct cscan *c, uint32_t i)
+{
+	struct slot *sl = &c->slots[i];
+
+	if (sl->tries <= c->s->cfg.retries) {
+		struct retry *r = &c->rq[(c->rq_head + c->rq_len) % c->conc];
+
+		r->addr = sl->addr;
+		r->port = sl->port;
+		r->tries = sl->tries;
+		c->rq_len++;
+	} else {
+		record(c, sl->addr, sl->port, FP_STATE_FILTERED, "timeout", -1);
+	}
+	slot_release(c, i, false);
+}
+
+/* Attempts whose time ran out (the list is oldest first). */
+static void expire(struct cscan *c, uint64_t now)
+{
+	while (c->head != NIL && now - c->slots[c->head].start_ns >= c->timeout_ns)
+		give_up(c, c->head);
+}
+
+/*
+ * Whether the socket connected to itself: connecting to a local port in
+ * the ephemeral range can pick that very port as the source, and the
+ * simultaneous open then succeeds with nothing listening.
+ */
+static bool self_connected(int fd, const struct slot *sl)
+{
+	union {
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} a;
+	socklen_t len = sizeof(a);
+	uint8_t b[16];
+
+	if (getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+		return false;
+	if (a.in.sin_family == AF_INET)
+		return ntohs(a.in.sin_port) == sl->port && addr_is_v4(sl->addr) &&
+		       ntohl(a.in.sin_addr.s_addr) == addr_v4(sl->addr);
+	addr_to_bytes(sl->addr, b);
+	return ntohs(a.in6.sin6_port) == sl->port && !memcmp(a.in6.sin6_addr.s6_addr, b, 16);
+}
+
+/* An epoll event for slot i. */
+static void on_event(struct cscan *c, uint32_t i, uint32_t events, uint64_t now)
+{
+	struct slot *sl = &c->slots[i];
+	uint64_t rtt = now - sl->start_ns;
+	const char *reason;
+	socklen_t len = sizeof(int);
+	uint8_t state;
+	int err = 0;
+
+	if (getsockopt(sl->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	if (err == 0 && (events & EPOLLOUT)) {
+		if (self_connected(sl->fd, sl)) {
+			/* Not an answer: try again (another source port),
+			 * without using up one of the retries. */
+			struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+
+			setsockopt(sl->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+			sl->tries--;
+			give_up(c, i);
+			return;
+		}
+		state = FP_STATE_OPEN;
+		reason = "connect";
+	} else if ((reason = icmp_reason(sl->fd)) != NULL) {
+		/* An ICMP error, also one the kernel did not abort on. */
+		state = FP_STATE_FILTERED;
+	} else if (err == 0) {
+		return; /* nothing decided yet: keep waiting */
+	} else if (!errno_result(err, &state, &reason)) {
+		/* ETIMEDOUT and the like: no answer from the target. */
+		give_up(c, i);
+		return;
+	}
+	__atomic_fetch_add(&c->s->st.received, 1, __ATOMIC_RELAXED);
+	learn_rtt(c, rtt);
+	record(c, sl->addr, sl->port, state, reason, (int64_t)(rtt / 1000));
+	slot_release(c, i, state == FP_STATE_OPEN);
+}
+
+#define LAUNCH_BACKOFF 1
+
+/* Starts one attempt: 0 when started or decided at once, LAUNCH_BACKOFF
+ * when out of descriptors or ports (nothing consumed), or FP_E* (s->err). */
+static int launch(struct cscan *c, u128 addr, uint16_t port, uint32_t tries, uint64_t now)
+{
+	struct fp_scanner *s = c->s;
+	union {
+		struct sockaddr sa;
+		struct sockaddr_in in;
+		struct sockaddr_in6 in6;
+	} sa;
+	struct epoll_event ev = { .events = EPOLLOUT };
+	bool v4 = addr_is_v4(addr);
+	socklen_t salen;
+	const char *reason;
+	uint8_t state;
+	int fd, one = 1, err;
+	uint32_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	if (v4) {
+		sa.in.sin_family = AF_INET;
+		sa.in.sin_port = htons(port);
+		sa.in.sin_addr.s_addr = htonl(addr_v4(addr));
+		salen = sizeof(sa.in);
+	} else {
+		sa.in6.sin6_family = AF_INET6;
+		sa.in6.sin6_port = htons(port);
+		addr_to_bytes(addr, sa.in6.sin6_addr.s6_addr);
+		salen = sizeof(sa.in6);
+	}
+	fd = socket(v4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = errno;
+		if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)
+			return LAUNCH_BACKOFF;
+		return scanner_fail(s, FP_ESYS, "socket: %s", strerror(err));
+	}
+	if (setsockopt(fd, v4 ? SOL_IP : SOL_IPV6, v4 ? IP_RECVERR : IPV6_RECVERR, &one,
+		       sizeof(one)) < 0) {
+		err = errno;
+		close(fd);
+		return scanner_fail(s, FP_ESYS, "setsockopt: %s", strerror(err));
+	}
+	if (connect(fd, &sa.sa, salen) == 0) {
+		err = 0;
+	} else {
+		err = errno;
+		if (err == EADDRNOTAVAIL || err == EAGAIN || err == ENOBUFS || err == ENOMEM) {
+			close(fd);
+			return LAUNCH_BACKOFF;
+		}
+	}
+	__atomic_fetch_add(&s->st.sent, 1, __ATOMIC_RELAXED);
+	/* A connect() that succeeded at once waits for its EPOLLOUT too, so
+	 * that one place tells a self-connection from an open port. */
+	if (err == 0 || err == EINPROGRESS || err == EINTR) {
+		i = c->free_list[--c->nfree];
+		ev.data.u32 = i;
+		if (epoll_ctl(c->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+			err = errno;
+			c->nfree++;
+			close(fd);
+			return scanner_fail(s, FP_ESYS, "epoll_ctl: %s", strerror(err));
+		}
+		c->slots[i] = (struct slot){ .fd = fd, .prev = c->tail, .next = NIL,
+					     .tries = tries + 1, .port = port, .addr = addr,
+					     .start_ns = now };
+		if (c->tail != NIL)
+			c->slots[c->tail].next = i;
+		else
+			c->head = i;
+		c->tail = i;
+		c->active++;
+		return 0;
+	}
+	/* Refused at once (loopback, local firewall, no route). */
+	close(fd);
+	if (!errno_result(err, &state, &reason))
+		return scanner_fail(s, FP_ESYS, "connect: %s", strerror(err));
+	__atomic_fetch_add(&s->st.received, 1, __ATOMIC_RELAXED);
+	record(c, addr, port, state, reason, (int64_t)((clock_ns() - now) / 1000));
+	return 0;
+}
+
+static int ceil_ms(uint64_t ns)
+{
+	uint64_t ms = (ns + 999999) / 1000000;
+
+	return ms > TICK_MS ? TICK_MS : (int)ms;
+}
+
+/* Whether another attempt may start: a queued retry (its slot is free),
+ * or a new position while active + queued stays below conc. */
+static bool can_launch(const struct cscan *c, uint64_t j)
+{
+	return !c->blocked && (c->rq_len || (j < c->s->shard_n && c->active + c->rq_len < c->conc));
+}
+
+/* The walk: launches, completions, timeouts, until every probe is decided. */
+static int run(struct cscan *c)
+{
+	struct fp_scanner *s = c->s;
+	uint32_t k = s->cfg.shard, count = s->cfg.shard_count, idle_backoffs = 0;
+	struct epoll_event evs[EVENTS_MAX];
+	struct ratectl rc;
+	uint64_t j = 0, now = clock_ns();
+
+	rate_init(&rc, s->cfg.rate, LAUNCH_MAX, now);
+	while (!engine_stopping(s)) {
+		uint64_t rate_wait = 0;
+		uint32_t launched = 0;
+		int n, tmo;
+
+		now = clock_ns();
+		/* Launch: queued retries first, then new positions. */
+		while (launched < LAUNCH_MAX && can_launch(c, j)) {
+			uint32_t allow = rate_take(&rc, now, &rate_wait), used = 0;
+
+			if (!allow)
+				break;
+			for (; used < allow && can_launch(c, j); used++) {
+				struct retry r = { .tries = 0 };
+				uint8_t proto;
+				int ret;
+
+				if (c->rq_len)
+					r = c->rq[c->rq_head];
+				else
+					plan_get(&s->plan, perm_at(&s->perm, shard_pos(k, count, j)),
+						 &r.addr, &proto, &r.port);
+				ret = launch(c, r.addr, r.port, r.tries, clock_ns());
+				if (ret < 0)
+					return ret;
+				if (ret == LAUNCH_BACKOFF) {
+					c->blocked = true;
+					break;
+				}
+				if (c->rq_len) {
+					c->rq_head = (c->rq_head + 1) % c->conc;
+					c->rq_len--;
+				} else {
+					j++;
+				}
+			}
+			rc.released -= allow - used;
+			launched += used;
+			now = clock_ns();
+		}
+		if (!c->rq_len && j >= s->shard_n && !c->active)
+			break;
+		if (c->blocked && !c->active) {
+			/* Out of descriptors or ports with no attempt of ours
+			 * to wait for: pause and try again, for a while. */
+			if (++idle_backoffs > 500)
+				return scanner_fail(s, FP_ESYS,
+						    "no descriptor or local port free for connect() for 5 s");
+			engine_sleep_ns(BACKOFF_NS);
+			c->blocked = false;
+		} else if (!c->blocked) {
+			idle_backoffs = 0;
+		}
+		/* Sleep until the oldest attempt expires, the rate lets the
+		 * next one go, or a tick passes. */
+		tmo = TICK_MS;
+		if (c->head != NIL) {
+			uint64_t due = c->slots[c->head].start_ns + c->timeout_ns;
+
+			tmo = ceil_ms(due > now ? due - now : 0);
+		}
+		if (can_launch(c, j)) {
+			int r = launched >= LAUNCH_MAX ? 0 : ceil_ms(rate_wait);
+
+			if (r < tmo)
+				tmo = r;
+		}
+		/* Every answer already in is taken before anything expires. */
+		do {
+			n = epoll_wait(c->ep, evs, EVENTS_MAX, tmo);
+			if (n < 0 && errno != EINTR)
+				return scanner_fail(s, FP_ESYS, "epoll_wait: %s", strerror(errno));
+			now = clock_ns();
+			for (int e = 0; e < n; e++)
+				on_event(c, evs[e].data.u32, evs[e].events, now);
+			tmo = 0;
+		} while (n == EVENTS_MAX);
+		expire(c, now);
+		engine_tick(s, j, now);
+	}
+	return 0;
+}
 
 int engine_connect_scan(struct fp_scanner *s)
 {
-	return scanner_fail(s, FP_ENOTSUP, "connect scanning is not available in this version");
+	struct cscan c = { .s = s, .ep = -1, .head = NIL, .tail = NIL };
+	int ret;
+
+	ret = check_tcp_only(s);
+	if (ret < 0)
+		return ret;
+	jbuf_init(&c.buf);
+	c.conc = concurrency(s->shard_n);
+	c.cap_ns = (uint64_t)(s->cfg.wait_ms ? s->cfg.wait_ms : 1) * 1000000ull;
+	c.timeout_ns = TIMEOUT_START_NS < c.cap_ns ? TIMEOUT_START_NS : c.cap_ns;
+	c.slots = calloc(c.conc, sizeof(*c.slots));
+	c.free_list = calloc(c.conc, sizeof(*c.free_list));
+	c.rq = calloc(c.conc, sizeof(*c.rq));
+	if (!c.slots || !c.free_list || !c.rq) {
+		ret = scanner_fail(s, FP_ENOMEM, "out of memory for %u connections", c.conc);
+		goto out;
+	}
+	for (uint32_t i = 0; i < c.conc; i++) {
+		c.slots[i].fd = -1;
+		c.free_list[i] = c.conc - 1 - i;
+	}
+	c.nfree = c.conc;
+	c.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (c.ep < 0) {
+		ret = scanner_fail(s, FP_ESYS, "epoll_create1: %s", strerror(errno));
+		goto out;
+	}
+	ret = engine_ready(s);
+	if (ret == 0)
+		ret = engine_begin_events(s);
+	if (ret < 0)
+		goto out;
+	ret = run(&c);
+	if (ret == 0 && !engine_stopping(s))
+		/* Retries ran inside the one walk: the scan is complete. */
+		__atomic_store_n(&s->st.pass, s->cfg.retries, __ATOMIC_RELAXED);
+out:
+	if (c.slots)
+		for (uint32_t i = c.head; i != NIL; i = c.slots[i].next)
+			close(c.slots[i].fd);
+	if (c.ep >= 0)
+		close(c.ep);
+	free(c.slots);
+	free(c.free_list);
+	free(c.rq);
+	jbuf_free(&c.buf);
+	return ret;
 }

@@ -7,9 +7,18 @@ both becomes its nft ruleset and predicts every port's state.
     truth.py validate EVENTS         validate every event of an NDJSON file
     truth.py check SCENARIO EVENTS [--targets SPEC] [--ports P,..] [--exclude SPEC]
                    [--min-recall R] [--states LIST] [--allow-loss]
+                   [--method raw|connect]
         compare the port_state events in EVENTS (NDJSON) with the truth over
         targets x ports minus excludes; validate every event against the
         schema; print figures; exit 1 on any difference.
+
+States are the same for every scan method; reasons name what the method
+saw. A connect() scan (--method connect) reports "connect" for a completed
+handshake (raw: syn-ack), "refused" for a RST (raw: rst) and "timeout" when
+no answer came after the retries (raw: no-response); ICMP errors keep the
+raw names (icmp-admin-prohibited, icmp-port-unreachable, ...) because it
+reads them from the socket's error queue. With --method connect the
+timeout reason is checked too: it is decided per probe, not inferred.
 """
 import ipaddress
 import json
@@ -51,6 +60,11 @@ ACTION = {
     "reset": ("closed", "rst"),
     "admin": ("filtered", "icmp-admin-prohibited"),
     "unreach": ("filtered", "icmp-port-unreachable"),
+}
+# Reasons of a connect() scan for the raw-scan reasons that differ.
+METHOD_REASON = {
+    "raw": {},
+    "connect": {"syn-ack": "connect", "rst": "refused", "no-response": "timeout"},
 }
 NFT_VERDICT = {
     "drop": "drop",
@@ -128,7 +142,7 @@ def load_events(path):
     return events
 
 
-def check(name, path, targets, ports, excludes, states, min_recall):
+def check(name, path, targets, ports, excludes, states, min_recall, method="raw"):
     events = load_events(path)
     kinds = [e["kind"] for e in events]
     seen = {}
@@ -144,6 +158,7 @@ def check(name, path, targets, ports, excludes, states, min_recall):
     for ip in addresses(targets, excludes):
         for p in ports:
             st = truth(name, ip, p)
+            st = (st[0], METHOD_REASON[method].get(st[1], st[1]))
             if st[0] in states:
                 expect[(ip, p, "tcp")] = st
     open_exp = {k for k, v in expect.items() if v[0] == "open"}
@@ -203,9 +218,10 @@ def main(argv):
         ap.add_argument("--exclude", default="")
         ap.add_argument("--states", default="open,closed,filtered")
         ap.add_argument("--min-recall", type=float)
+        ap.add_argument("--method", choices=sorted(METHOD_REASON), default="raw")
         a = ap.parse_args(argv[3:])
         return check(name, a.events, a.targets, [int(p) for p in a.ports.split(",")],
-                     a.exclude, a.states.split(","), a.min_recall)
+                     a.exclude, a.states.split(","), a.min_recall, a.method)
     raise SystemExit("unknown command " + cmd)
 
 
