@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "fastport.h"
+#include "cli/sandbox.h"
 
 #define EXIT_USAGE 2
 
@@ -23,7 +24,7 @@ enum opt_id {
 	OPT_RATE = 256, OPT_RETRIES, OPT_WAIT, OPT_FORMAT, OPT_STATES, OPT_EXCLUDE,
 	OPT_EXCLUDEFILE, OPT_ALLOW_RESERVED, OPT_SHARD, OPT_SEED, OPT_SOURCE_IP,
 	OPT_ROUTER_MAC, OPT_CONNECT, OPT_VERSION, OPT_INPUT_LIST, OPT_TELEMETRY, OPT_SEND_THREADS,
-	OPT_UDP_PAYLOAD, OPT_UDP_PAYLOAD_FILE,
+	OPT_UDP_PAYLOAD, OPT_UDP_PAYLOAD_FILE, OPT_USER, OPT_NO_DROP,
 };
 
 /* The one table of options: parsing and the usage text both come from it. */
@@ -54,6 +55,8 @@ static const struct cli_opt {
 	{ "send-threads", OPT_SEND_THREADS, "N", "sending threads (default: one per CPU, at most 8)" },
 	{ "telemetry", OPT_TELEMETRY, "SEC", "seconds between telemetry events, 0 for none (default 1)" },
 	{ "connect", OPT_CONNECT, NULL, "TCP connect() scan (no privileges needed)" },
+	{ "user", OPT_USER, "NAME", "as root: become NAME once the sockets are open (default nobody)" },
+	{ "no-drop", OPT_NO_DROP, NULL, "keep the user and capabilities (the syscall filter stays)" },
 	{ "quiet", OPT_QUIET, NULL, "no progress line on standard error" },
 	{ "version", OPT_VERSION, NULL, "print version and build identity" },
 	{ "help", OPT_HELP, NULL, "print this help" },
@@ -286,6 +289,16 @@ struct progress {
 	pthread_cond_t cond;
 };
 
+/* What the on_ready hook needs: the drop, then the progress thread. */
+struct cli_run {
+	struct sandbox sb;
+	bool sandbox_failed;
+	bool want_progress;
+	bool pg_started;
+	struct progress pg;
+	pthread_t pg_thread;
+};
+
 /* The one-line status on a terminal: rate, progress, findings, ETA. */
 static void *progress_main(void *arg)
 {
@@ -319,19 +332,36 @@ static void *progress_main(void *arg)
 	return NULL;
 }
 
+/*
+ * cfg.on_ready: every socket is open, no probe sent yet. Drops privileges
+ * (sandbox.c), then starts the progress thread, so that it is born with
+ * the dropped credentials, capabilities and syscall filter.
+ */
+static int cli_ready(void *arg)
+{
+	struct cli_run *run = arg;
+
+	if (sandbox_enter(&run->sb) < 0) {
+		run->sandbox_failed = true;
+		return -1;
+	}
+	if (run->want_progress)
+		run->pg_started = pthread_create(&run->pg_thread, NULL, progress_main, &run->pg) == 0;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct option lopts[sizeof(cli_opts) / sizeof(cli_opts[0]) + 1];
 	char shorts[64], errbuf[512];
 	char **excl = NULL, **exclfiles = NULL, **lists = NULL, **udpp = NULL, **udpf = NULL;
 	size_t nexcl = 0, nexclfiles = 0, nlists = 0, nudpp = 0, nudpf = 0;
-	const char *ports = NULL, *outpath = NULL;
+	const char *ports = NULL, *outpath = NULL, *user = NULL;
 	fp_config_t cfg;
 	fp_scanner_t *s;
 	int c, ret, quiet = 0, n = 0, outfd = STDOUT_FILENO;
-	struct progress pg = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
-	pthread_t pg_thread;
-	bool pg_started = false;
+	unsigned sb_flags = 0;
+	struct cli_run run = { .pg = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER } };
 
 	fp_config_init(&cfg);
 	cfg.out_fd = STDOUT_FILENO;
@@ -404,6 +434,8 @@ int main(int argc, char **argv)
 		case OPT_TELEMETRY: cfg.telemetry_ms = parse_seconds_ms("telemetry", optarg, 3600); break;
 		case OPT_SEND_THREADS: cfg.send_threads = (uint32_t)parse_u64("send-threads", optarg, 1, 64); break;
 		case OPT_CONNECT: cfg.connect = 1; break;
+		case OPT_USER: user = optarg; break;
+		case OPT_NO_DROP: sb_flags |= SANDBOX_KEEP_PRIVS; break;
 		case OPT_QUIET: quiet = 1; break;
 		case OPT_VERSION: version(); goto done;
 		case OPT_HELP: usage(); goto done;
@@ -428,6 +460,10 @@ int main(int argc, char **argv)
 			"scanning with --connect\n", prog);
 		cfg.connect = 1;
 	}
+	if (sandbox_init(&run.sb, user, sb_flags | (cfg.connect ? SANDBOX_CONNECT : 0)) < 0)
+		fatalx(user || (sb_flags & SANDBOX_KEEP_PRIVS) ? EXIT_USAGE : 1, "%s", run.sb.err);
+	cfg.on_ready = cli_ready;
+	cfg.userdata = &run;
 	ret = fp_scanner_new(&cfg, &s, errbuf, sizeof(errbuf));
 	if (ret < 0)
 		fatalx(ret == FP_EINVAL ? EXIT_USAGE : 1, "%s", errbuf);
@@ -460,24 +496,25 @@ int main(int argc, char **argv)
 		sigaction(SIGTERM, &sa, NULL);
 		signal(SIGPIPE, SIG_IGN);
 	}
-	if (!quiet && isatty(STDERR_FILENO)) {
-		pg.s = s;
-		pg_started = pthread_create(&pg_thread, NULL, progress_main, &pg) == 0;
-	}
+	run.pg.s = s;
+	run.want_progress = !quiet && isatty(STDERR_FILENO);
 	ret = fp_scanner_run(s);
-	if (pg_started) {
-		pthread_mutex_lock(&pg.lock);
-		pg.stop = 1;
-		pthread_cond_signal(&pg.cond);
-		pthread_mutex_unlock(&pg.lock);
-		pthread_join(pg_thread, NULL);
+	if (run.pg_started) {
+		pthread_mutex_lock(&run.pg.lock);
+		run.pg.stop = 1;
+		pthread_cond_signal(&run.pg.cond);
+		pthread_mutex_unlock(&run.pg.lock);
+		pthread_join(run.pg_thread, NULL);
 	}
 	g_scanner = NULL;
 	if (ret < 0) {
 		int code = ret == FP_EINVAL || ret == FP_EEMPTY || ret == FP_ERANGE ? EXIT_USAGE : 1;
 
-		fprintf(stderr, "%s: %s\n", prog, fp_scanner_error(s));
-		if (ret == FP_EPERM)
+		if (run.sandbox_failed)
+			fprintf(stderr, "%s: cannot drop privileges: %s\n", prog, run.sb.err);
+		else
+			fprintf(stderr, "%s: %s\n", prog, fp_scanner_error(s));
+		if (ret == FP_EPERM && !run.sandbox_failed)
 			fprintf(stderr, "%s: raw sockets need root or CAP_NET_RAW\n", prog);
 		fp_scanner_free(s);
 		free(excl);

@@ -421,8 +421,10 @@ static int send_pass(struct fp_scanner *s, uint32_t pass)
 		se->done = 0;
 		se->err = 0;
 		se->finished = 0;
-		if (pthread_create(&se->thread, NULL, sender_main, se) != 0) {
-			ret = scanner_fail(s, FP_ESYS, "cannot start a sending thread");
+		int rc = pthread_create(&se->thread, NULL, sender_main, se);
+
+		if (rc != 0) {
+			ret = scanner_fail(s, FP_ESYS, "cannot start a sending thread: %s", strerror(rc));
 			fp_scanner_stop(s);
 			break;
 		}
@@ -503,8 +505,9 @@ static int raw_scan(struct fp_scanner *s)
 	if (ret < 0)
 		goto out;
 	s->rx_stop = 0;
-	if (pthread_create(&rx_thread, NULL, rx_main, s) != 0) {
-		ret = scanner_fail(s, FP_ESYS, "cannot start the receive thread");
+	ret = pthread_create(&rx_thread, NULL, rx_main, s);
+	if (ret != 0) {
+		ret = scanner_fail(s, FP_ESYS, "cannot start the receive thread: %s", strerror(ret));
 		goto out;
 	}
 	rx_started = true;

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: MIT
+# Least privilege and hardening: the CLI's sandbox libraries, the sandbox
+# unit test, and `make MODE=secure verify-hardening`.
+
+# libseccomp and libcap serve the CLI's privilege drop (src/cli/sandbox.c)
+# only: they go on the fastport link line, never on the library's.
+CLI_LDLIBS := -lseccomp -lcap
+$(BIN): EXE_LDFLAGS += $(CLI_LDLIBS)
+
+# The sandbox test links the CLI's sandbox.o, which the library lacks.
+SANDBOX_OBJ := $(OBJ)/src/cli/sandbox.o
+$(BUILD)/tests/test_sandbox: tests/unit/test_sandbox.c $(SANDBOX_OBJ) tests/unit/unit.h $(FLAGS_FILE)
+	@mkdir -p $(@D)
+	$(call quiet,CC,$<)$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(SANDBOX_OBJ) \
+		$(LDFLAGS_ALL) $(EXE_LDFLAGS) -lcmocka $(CLI_LDLIBS)
+
+.PHONY: verify-hardening
+# Fails unless the secure build's executable and shared library carry every
+# protection of the secure mode (hardening-check, checksec, readelf).
+verify-hardening: $(BIN) $(SO) $(FLAGS_FILE)
+ifneq ($(MODE),secure)
+	$(error verify-hardening checks the secure build: make MODE=secure verify-hardening)
+endif
+	$(Q)CC='$(CC)' mk/verify-hardening.sh $(BIN) $(SO) $(OBJ) $(FLAGS_FILE)

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* The CLI's privilege drop: user, capabilities, no_new_privs, seccomp. */
+#ifndef FP_CLI_SANDBOX_H
+#define FP_CLI_SANDBOX_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+enum sandbox_flags {
+	SANDBOX_KEEP_PRIVS = 1U << 0, /* --no-drop: keep the user and the capabilities */
+	SANDBOX_CONNECT = 1U << 1,    /* allow what the connect() scan needs */
+};
+
+struct sandbox {
+	unsigned flags;
+	bool change_user;  /* started with a root uid: become uid/gid */
+	uid_t uid;
+	gid_t gid;
+	char user[64];
+	char err[256];     /* why sandbox_enter failed */
+};
+
+/*
+ * Prepares the drop before anything is opened: looks up user (NULL means
+ * "nobody") when the process runs with a root uid, and loads what the C
+ * library would otherwise read from files later (the time zone). Returns 0,
+ * or -1 with the reason in sb->err (unknown user; --user without root).
+ */
+int sandbox_init(struct sandbox *sb, const char *user, unsigned flags);
+
+/*
+ * Drops privileges for good; called once every socket is open. With a root
+ * uid (and no SANDBOX_KEEP_PRIVS): setgroups, setresgid, setresuid to the
+ * prepared user, then verifies the drop. Always (unless
+ * SANDBOX_KEEP_PRIVS): empties the capability sets, the bounding set where
+ * permitted and the ambient set. Then sets no_new_privs and installs the
+ * seccomp allowlist on every thread of the process (calls outside it fail
+ * with EPERM). Threads created earlier keep their own capabilities, so
+ * start threads afterwards. Returns 0, or -1 with the reason in sb->err;
+ * a failure leaves the process half-dropped: the caller must not go on.
+ */
+int sandbox_enter(struct sandbox *sb);
+
+/* Whether sandbox_enter installs the seccomp filter in this build (not
+ * with the sanitizers, whose reports need /proc, ptrace and exec). */
+bool sandbox_filters_syscalls(void);
+
+#endif
