@@ -97,7 +97,12 @@ HDR := $(BUILD)/include/fastport.h
 
 ifneq ($(V),1)
 Q := @
+# `make -s` prints nothing at all; otherwise one short line per step.
+ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+quiet =
+else
 quiet = @printf '  %-7s %s\n' '$(1)' '$(2)';
+endif
 else
 Q :=
 quiet =
