@@ -16,7 +16,7 @@
 #include "pktio.h"
 
 #define RX_BLOCK_SIZE (1u << 20)
-#define RX_BLOCK_NR 64
+#define RX_BLOCK_NR 16
 #define RX_FRAME_SIZE 2048
 #define RX_BLOCK_TIMEOUT_MS 5
 

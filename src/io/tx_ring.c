@@ -15,7 +15,7 @@
 #include "pktio.h"
 
 #define TX_FRAME_SIZE 2048
-#define TX_FRAME_NR 4096
+#define TX_FRAME_NR 1024
 #define TX_DATA_OFF (TPACKET_ALIGN(sizeof(struct tpacket2_hdr)))
 
 static int sys_error(int eno, char *err, size_t errlen, const char *what)
