@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The probe registry: one static table is the whole list. */
 #include <string.h>
+#include <string.h>
 #include <netinet/in.h>
 
 #include "probe.h"
+#include "../net/checksum.h"
 
 static const struct probe *const probes[] = {
 	&probe_tcp_syn,
@@ -66,4 +68,35 @@ const char *probe_icmp_reason(bool v6, uint8_t type, uint8_t code)
 	case 5: case 6: return "icmp6-reject-route";
 	default: return "icmp6-unreachable";
 	}
+}
+
+#define L3_OFF 14
+
+size_t probe_write_l3(const struct probe_ctx *c, bool v6, uint8_t proto, uint16_t l4len,
+		      uint8_t *buf, size_t len)
+{
+	memset(buf, 0, len);
+	pkt_write_eth(buf, c->dst_mac, c->src_mac, v6 ? 0x86dd : 0x0800);
+	if (v6)
+		return L3_OFF + pkt_write_ipv6(buf + L3_OFF, c->src6, 0, proto, l4len, 64);
+	return L3_OFF + pkt_write_ipv4(buf + L3_OFF, addr_v4(c->src4), 0, proto, l4len, 0, 64);
+}
+
+size_t probe_set_l3(uint8_t *buf, u128 dst, uint16_t ip_id, uint16_t l4len)
+{
+	uint8_t *ip = buf + L3_OFF;
+
+	if (!addr_is_v4(dst)) {
+		if (l4len)
+			be16_store(ip + 4, l4len);
+		addr_to_bytes(dst, ip + 24);
+		return L3_OFF + 40;
+	}
+	if (l4len)
+		be16_store(ip + 2, (uint16_t)(20 + l4len));
+	be16_store(ip + 4, ip_id);
+	be32_store(ip + 16, addr_v4(dst));
+	be16_store(ip + 10, 0);
+	be16_store(ip + 10, csum_finish(csum_add(0, ip, 20)));
+	return L3_OFF + 20;
 }

@@ -66,6 +66,24 @@ const struct probe *probe_for(uint8_t proto);
 int probe_classify(const struct probe_ctx *c, const struct pkt *p, uint32_t now_us,
 		   struct finding *f);
 
+/*
+ * Shared by the probes' prepare: zeroes len bytes of buf, then writes the
+ * Ethernet header and the IPv4 or IPv6 header from c (destination 0, ID 0,
+ * l4len bytes of transport header and payload). Returns the offset of the
+ * transport header (14 + 20 or 14 + 40).
+ */
+size_t probe_write_l3(const struct probe_ctx *c, bool v6, uint8_t proto, uint16_t l4len,
+		      uint8_t *buf, size_t len);
+
+/*
+ * Shared by the probes' make: writes the destination address into a frame
+ * that probe_write_l3 prepared and, for IPv4, the ID and the header
+ * checksum. l4len, when not 0, sets the length fields for a transport part
+ * of that size (probes whose payload varies). Returns the offset of the
+ * transport header.
+ */
+size_t probe_set_l3(uint8_t *buf, u128 dst, uint16_t ip_id, uint16_t l4len);
+
 /* Reason text for an ICMP or ICMPv6 destination-unreachable code. */
 const char *probe_icmp_reason(bool v6, uint8_t type, uint8_t code);
 

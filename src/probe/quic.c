@@ -91,12 +91,7 @@ static size_t quic_prepare(const struct probe_ctx *c, bool v6, uint8_t *buf, siz
 
 	if (cap < flen)
 		return 0;
-	memset(buf, 0, flen);
-	pkt_write_eth(buf, c->dst_mac, c->src_mac, v6 ? 0x86dd : 0x0800);
-	if (v6)
-		pkt_write_ipv6(buf + L3_OFF, c->src6, 0, IPPROTO_UDP, Q_UDP_LEN, 64);
-	else
-		pkt_write_ipv4(buf + L3_OFF, addr_v4(c->src4), 0, IPPROTO_UDP, Q_UDP_LEN, 0, 64);
+	probe_write_l3(c, v6, IPPROTO_UDP, Q_UDP_LEN, buf, flen);
 	be16_store(udp + 4, Q_UDP_LEN);
 	q[0] = Q_FIRST;
 	q[Q_DCIL] = QUIC_CID_LEN;
@@ -115,14 +110,7 @@ static size_t quic_make(const struct probe_ctx *c, uint8_t *buf, u128 dst, uint1
 	uint8_t *udp = ip + (v6 ? 40 : 20), *q = udp + UDP_HLEN;
 	uint16_t sum;
 
-	if (v6) {
-		addr_to_bytes(dst, ip + 24);
-	} else {
-		be32_store(ip + 16, addr_v4(dst));
-		be16_store(ip + 4, (uint16_t)(ck >> 48)); /* IP ID */
-		be16_store(ip + 10, 0);
-		be16_store(ip + 10, csum_finish(csum_add(0, ip, 20)));
-	}
+	probe_set_l3(buf, dst, (uint16_t)(ck >> 48), 0);
 	be16_store(udp, cookie_sport(ck));
 	be16_store(udp + 2, dport);
 	be32_store(q + Q_VER, quic_probe_version(ck));

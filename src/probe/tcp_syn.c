@@ -22,12 +22,7 @@ static size_t syn_prepare(const struct probe_ctx *c, bool v6, uint8_t *buf, size
 
 	if (cap < L3_OFF + ip_len + SYN_TCP_LEN)
 		return 0;
-	memset(buf, 0, L3_OFF + ip_len + SYN_TCP_LEN);
-	pkt_write_eth(buf, c->dst_mac, c->src_mac, v6 ? 0x86dd : 0x0800);
-	if (v6)
-		pkt_write_ipv6(buf + L3_OFF, c->src6, 0, IPPROTO_TCP, SYN_TCP_LEN, 64);
-	else
-		pkt_write_ipv4(buf + L3_OFF, addr_v4(c->src4), 0, IPPROTO_TCP, SYN_TCP_LEN, 0, 64);
+	probe_write_l3(c, v6, IPPROTO_TCP, SYN_TCP_LEN, buf, L3_OFF + ip_len + SYN_TCP_LEN);
 	tcp[12] = (SYN_TCP_LEN / 4) << 4;
 	tcp[13] = PKT_F_SYN;
 	be16_store(tcp + 14, 64240);
@@ -41,18 +36,9 @@ static size_t syn_make(const struct probe_ctx *c, uint8_t *buf, u128 dst, uint16
 	bool v6 = !addr_is_v4(dst);
 	u128 src = v6 ? c->src6 : c->src4;
 	uint64_t ck = cookie_make(c->key, src, dst, dport, FP_PROTO_TCP);
-	uint8_t *ip = buf + L3_OFF;
-	uint8_t *tcp = ip + (v6 ? 40 : 20);
+	uint8_t *tcp = buf + probe_set_l3(buf, dst, (uint16_t)(ck >> 48), 0);
 	uint32_t sum;
 
-	if (v6) {
-		addr_to_bytes(dst, ip + 24);
-	} else {
-		be32_store(ip + 16, addr_v4(dst));
-		be16_store(ip + 4, (uint16_t)(ck >> 48)); /* IP ID */
-		be16_store(ip + 10, 0);
-		be16_store(ip + 10, csum_finish(csum_add(0, ip, 20)));
-	}
 	be16_store(tcp, cookie_sport(ck));
 	be16_store(tcp + 2, dport);
 	be32_store(tcp + 4, cookie_seq(ck));

@@ -22,13 +22,8 @@ static size_t udp_prepare(const struct probe_ctx *c, bool v6, uint8_t *buf, size
 
 	if (cap < L3_OFF + ip_len + UDP_HLEN + UDP_PAYLOAD_MAX)
 		return 0;
-	memset(buf, 0, L3_OFF + ip_len + UDP_HLEN);
-	pkt_write_eth(buf, c->dst_mac, c->src_mac, v6 ? 0x86dd : 0x0800);
-	if (v6)
-		pkt_write_ipv6(buf + L3_OFF, c->src6, 0, IPPROTO_UDP, UDP_HLEN, 64);
-	else
-		pkt_write_ipv4(buf + L3_OFF, addr_v4(c->src4), 0, IPPROTO_UDP, UDP_HLEN, 0, 64);
-	return L3_OFF + ip_len + UDP_HLEN;
+	return probe_write_l3(c, v6, IPPROTO_UDP, UDP_HLEN, buf, L3_OFF + ip_len + UDP_HLEN) +
+	       UDP_HLEN;
 }
 
 /*
@@ -57,16 +52,7 @@ static size_t udp_make(const struct probe_ctx *c, uint8_t *buf, u128 dst, uint16
 		plen = udp_payload_build(udp_payload_for(dport), ck, udp + UDP_HLEN, UDP_PAYLOAD_MAX);
 	}
 	ulen = (uint16_t)(UDP_HLEN + plen);
-	if (v6) {
-		be16_store(ip + 4, ulen);
-		addr_to_bytes(dst, ip + 24);
-	} else {
-		be16_store(ip + 2, (uint16_t)(20 + ulen));
-		be16_store(ip + 4, (uint16_t)(ck >> 48)); /* IP ID */
-		be32_store(ip + 16, addr_v4(dst));
-		be16_store(ip + 10, 0);
-		be16_store(ip + 10, csum_finish(csum_add(0, ip, 20)));
-	}
+	probe_set_l3(buf, dst, (uint16_t)(ck >> 48), ulen);
 	be16_store(udp, cookie_sport(ck));
 	be16_store(udp + 2, dport);
 	be16_store(udp + 4, ulen);
