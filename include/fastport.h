@@ -318,6 +318,44 @@ FP_EXTERN int fp_scan_batch(fp_scanner_t *s, const fp_target_t *targets,
 FP_EXTERN void fp_scanner_stop(fp_scanner_t *s);
 
 /*
+ * Resume: saving the progress of a stopped scan and continuing it later,
+ * in this process or another one.
+ *
+ * fp_scanner_save_state() writes, after fp_scanner_run() or fp_scan_batch()
+ * returned 0 for a scan that was stopped (fp_scanner_stop(), a signal, the
+ * callback), a small versioned state to fd: a fingerprint of the plan (the
+ * finished target set, minus the exclusions, the ports, the shard and the
+ * seed actually used, which a random seed is too), the pass reached and one
+ * bit per probe that got an answer (about n / 8 bytes for n probes). It
+ * only calls write(), so it works after a sandbox forbids opening files:
+ * open fd before the scan. The state stays available until the next scan
+ * on s or fp_scanner_free(). Errors: FP_EINVAL (s NULL, fd < 0),
+ * FP_ESTATE (a scan runs, or the last scan was not stopped: it completed,
+ * failed or never ran), FP_EIO (a write failed; fp_scanner_error() says
+ * why). A partial write leaves a file the loader refuses.
+ *
+ * fp_scanner_load_state() reads such a state from fd (to end of file,
+ * bounded by the length its header states) and keeps it for the next scan
+ * on s, which must be the same plan: same targets, exclusions, ports,
+ * shard and a seed of 0 or the one saved. That scan then uses the saved
+ * seed, starts at the saved pass and skips the probes already answered:
+ * their findings are never reported again, so the findings of the stopped
+ * and the resumed scan together equal an uninterrupted scan's, each once.
+ * Probes sent but not answered before the stop are sent again. The state
+ * is used by the next scan only (also when it fails). Errors: FP_EINVAL
+ * (s NULL, fd < 0, or not a valid state: bad magic, version, lengths or
+ * checksum; fp_scanner_error() names the problem), FP_EEMPTY (the file is
+ * empty: nothing to resume), FP_ESTATE (a scan runs), FP_EIO, FP_ENOMEM.
+ * A state that does not match the plan is found by the scan function,
+ * which then fails with FP_EINVAL before any probe or event and
+ * fp_scanner_error() says "resume file is for a different scan".
+ *
+ * Both: the scanner's thread only, not while a scan runs.
+ */
+FP_EXTERN int fp_scanner_save_state(fp_scanner_t *s, int fd);
+FP_EXTERN int fp_scanner_load_state(fp_scanner_t *s, int fd);
+
+/*
  * Copies the counters of the current or last scan into *out. Callable from
  * the event callback and from any thread while a scan runs; each counter is
  * read atomically, but not all of them at one instant. Errors: FP_EINVAL

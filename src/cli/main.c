@@ -24,7 +24,7 @@ enum opt_id {
 	OPT_RATE = 256, OPT_RETRIES, OPT_WAIT, OPT_FORMAT, OPT_STATES, OPT_EXCLUDE,
 	OPT_EXCLUDEFILE, OPT_ALLOW_RESERVED, OPT_SHARD, OPT_SEED, OPT_SOURCE_IP,
 	OPT_ROUTER_MAC, OPT_CONNECT, OPT_VERSION, OPT_INPUT_LIST, OPT_TELEMETRY, OPT_SEND_THREADS,
-	OPT_UDP_PAYLOAD, OPT_UDP_PAYLOAD_FILE, OPT_USER, OPT_NO_DROP,
+	OPT_UDP_PAYLOAD, OPT_UDP_PAYLOAD_FILE, OPT_USER, OPT_NO_DROP, OPT_RESUME, OPT_RESUME_FILE,
 };
 
 /* The one table of options: parsing and the usage text both come from it. */
@@ -54,6 +54,8 @@ static const struct cli_opt {
 	{ "router-mac", OPT_ROUTER_MAC, "MAC", "next-hop MAC address (skips ARP/NDP)" },
 	{ "send-threads", OPT_SEND_THREADS, "N", "sending threads (default: one per CPU, at most 8)" },
 	{ "telemetry", OPT_TELEMETRY, "SEC", "seconds between telemetry events, 0 for none (default 1)" },
+	{ "resume-file", OPT_RESUME_FILE, "FILE", "on SIGINT/SIGTERM save progress to FILE (left empty when done)" },
+	{ "resume", OPT_RESUME, "FILE", "continue the scan saved in FILE (same targets and options)" },
 	{ "connect", OPT_CONNECT, NULL, "TCP connect() scan (no privileges needed)" },
 	{ "user", OPT_USER, "NAME", "as root: become NAME once the sockets are open (default nobody)" },
 	{ "no-drop", OPT_NO_DROP, NULL, "keep the user and capabilities (the syscall filter stays)" },
@@ -356,10 +358,10 @@ int main(int argc, char **argv)
 	char shorts[64], errbuf[512];
 	char **excl = NULL, **exclfiles = NULL, **lists = NULL, **udpp = NULL, **udpf = NULL;
 	size_t nexcl = 0, nexclfiles = 0, nlists = 0, nudpp = 0, nudpf = 0;
-	const char *ports = NULL, *outpath = NULL, *user = NULL;
+	const char *ports = NULL, *outpath = NULL, *user = NULL, *resume = NULL, *resume_out = NULL;
 	fp_config_t cfg;
 	fp_scanner_t *s;
-	int c, ret, quiet = 0, n = 0, outfd = STDOUT_FILENO;
+	int c, ret, quiet = 0, n = 0, outfd = STDOUT_FILENO, resfd = -1;
 	unsigned sb_flags = 0;
 	struct cli_run run = { .pg = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER } };
 
@@ -436,6 +438,8 @@ int main(int argc, char **argv)
 		case OPT_CONNECT: cfg.connect = 1; break;
 		case OPT_USER: user = optarg; break;
 		case OPT_NO_DROP: sb_flags |= SANDBOX_KEEP_PRIVS; break;
+		case OPT_RESUME: resume = optarg; break;
+		case OPT_RESUME_FILE: resume_out = optarg; break;
 		case OPT_QUIET: quiet = 1; break;
 		case OPT_VERSION: version(); goto done;
 		case OPT_HELP: usage(); goto done;
@@ -448,6 +452,13 @@ int main(int argc, char **argv)
 	if (optind >= argc && !nlists)
 		fatalx(EXIT_USAGE, "no targets given");
 
+	/* Every file is opened now: the sandbox forbids it once the scan's
+	 * sockets are open. The state to continue is read first, so --resume
+	 * and --resume-file may name the same file. */
+	if (resume)
+		resfd = open(resume, O_RDONLY | O_CLOEXEC);
+	if (resume && resfd < 0)
+		fatalx(EXIT_USAGE, "--resume: cannot open '%s': %s", resume, strerror(errno));
 	if (outpath && strcmp(outpath, "-")) {
 		outfd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (outfd < 0)
@@ -481,6 +492,28 @@ int main(int argc, char **argv)
 			fatalx(EXIT_USAGE, "--excludefile: %s", fp_scanner_error(s));
 	if (ports && fp_scanner_set_ports(s, ports) < 0)
 		fatalx(EXIT_USAGE, "%s", fp_scanner_error(s));
+	if (resume) {
+		ret = fp_scanner_load_state(s, resfd);
+		close(resfd);
+		resfd = -1;
+		if (ret == FP_EEMPTY) {
+			/* An empty file is what a completed scan leaves. */
+			fprintf(stderr, "%s: '%s' is empty: the scan completed, nothing to resume\n",
+				prog, resume);
+			fp_scanner_free(s);
+			goto done;
+		}
+		if (ret < 0)
+			fatalx(ret == FP_ENOMEM || ret == FP_EIO ? 1 : EXIT_USAGE, "--resume: '%s': %s",
+			       resume, fp_scanner_error(s));
+	}
+	/* Not truncated yet: a scan that fails (a state for another scan,
+	 * say) leaves the file as it was, also when it is the --resume file. */
+	if (resume_out) {
+		resfd = open(resume_out, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (resfd < 0)
+			fatalx(1, "--resume-file: cannot open '%s': %s", resume_out, strerror(errno));
+	}
 	/* Files first, so a --udp-payload on the command line wins. */
 	for (size_t i = 0; i < nudpf; i++)
 		add_udp_payload_file(s, udpf[i]);
@@ -516,6 +549,8 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: %s\n", prog, fp_scanner_error(s));
 		if (ret == FP_EPERM && !run.sandbox_failed)
 			fprintf(stderr, "%s: raw sockets need root or CAP_NET_RAW\n", prog);
+		if (resfd >= 0)
+			close(resfd); /* a failed scan leaves the file as it was */
 		fp_scanner_free(s);
 		free(excl);
 		free(exclfiles);
@@ -523,6 +558,20 @@ int main(int argc, char **argv)
 		free(udpp);
 		free(udpf);
 		return code;
+	}
+	if (resfd >= 0) {
+		/* A stopped scan leaves its state; a completed one an empty
+		 * file (the sandbox permits ftruncate, not unlink). Nothing
+		 * was written yet, so the state starts at offset 0. */
+		if (ftruncate(resfd, 0) < 0)
+			fatalx(1, "--resume-file: '%s': %s", resume_out, strerror(errno));
+		ret = fp_scanner_save_state(s, resfd);
+		if (ret == 0)
+			fprintf(stderr, "%s: interrupted; resume with --resume %s\n", prog, resume_out);
+		else if (ret != FP_ESTATE)
+			fatalx(1, "--resume-file: '%s': %s", resume_out, fp_scanner_error(s));
+		if (close(resfd) < 0)
+			fatalx(1, "--resume-file: closing '%s': %s", resume_out, strerror(errno));
 	}
 	fp_scanner_free(s);
 	if (outfd != STDOUT_FILENO && close(outfd) < 0)

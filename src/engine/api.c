@@ -2,9 +2,11 @@
 /* The public fp_ API: configuration, target and port specs, runs, stats. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "scanner.h"
 
@@ -374,6 +376,143 @@ int fp_scanner_stats(const fp_scanner_t *s, fp_stats_t *out)
 	return 0;
 }
 
+/* Writes all len bytes; 0 or errno. */
+static int write_all(int fd, const uint8_t *p, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 ? errno : EIO;
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int fp_scanner_save_state(fp_scanner_t *s, int fd)
+{
+	struct resume_state st;
+	uint8_t buf[RESUME_HDR_LEN > 4096 ? RESUME_HDR_LEN : 4096];
+	uint64_t words;
+	int e;
+
+	if (!s || fd < 0)
+		return FP_EINVAL;
+	if (s->running)
+		return scanner_fail(s, FP_ESTATE, "cannot save the state of a running scan");
+	if (!s->saveable || !s->answered)
+		return scanner_fail(s, FP_ESTATE, "no stopped scan to save");
+	st = (struct resume_state){ .pass = s->last_pass, .seed = s->seed, .n = s->last_n,
+				    .fingerprint = s->last_fp };
+	resume_header(buf, &st, s->answered);
+	e = write_all(fd, buf, RESUME_HDR_LEN);
+	words = resume_bitmap_len(st.n) / 8;
+	for (uint64_t i = 0; !e && i < words;) {
+		size_t len = 0;
+
+		/* Little-endian words, whatever the host's order. */
+		for (; i < words && len + 8 <= sizeof(buf); i++, len += 8)
+			for (int b = 0; b < 8; b++)
+				buf[len + (size_t)b] = (uint8_t)(s->answered[i] >> (8 * b));
+		e = write_all(fd, buf, len);
+	}
+	if (e)
+		return scanner_fail(s, FP_EIO, "writing the resume file: %s", strerror(e));
+	return 0;
+}
+
+/* Reads up to len bytes (fewer only at end of file); the count or -errno. */
+static ssize_t read_full(int fd, uint8_t *p, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t r = read(fd, p + got, len - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+int fp_scanner_load_state(fp_scanner_t *s, int fd)
+{
+	struct resume_state st;
+	uint8_t *buf = NULL, *nb;
+	size_t cap = RESUME_HDR_LEN, got = 0, want;
+	ssize_t r;
+	int ret;
+
+	if (!s || fd < 0)
+		return FP_EINVAL;
+	if (s->running)
+		return scanner_fail(s, FP_ESTATE, "cannot load a state while a scan runs");
+	buf = malloc(cap);
+	if (!buf)
+		return scanner_fail(s, FP_ENOMEM, "out of memory");
+	r = read_full(fd, buf, RESUME_HDR_LEN);
+	if (r < 0) {
+		ret = scanner_fail(s, FP_EIO, "reading the resume file: %s", strerror((int)-r));
+		goto out;
+	}
+	if (r == 0) {
+		ret = scanner_fail(s, FP_EEMPTY, "the resume file is empty: nothing to resume");
+		goto out;
+	}
+	got = (size_t)r;
+	ret = resume_parse_header(buf, got, &st, s->err, sizeof(s->err));
+	if (ret < 0)
+		goto out;
+	/* One byte more than the header promises shows trailing garbage; the
+	 * buffer grows only as data arrives, never to the size claimed. */
+	if (resume_bitmap_len(st.n) > SIZE_MAX - RESUME_HDR_LEN - 1) {
+		ret = scanner_fail(s, FP_ERANGE, "resume file: plan too large for this host");
+		goto out;
+	}
+	want = RESUME_HDR_LEN + (size_t)resume_bitmap_len(st.n) + 1;
+	while (got < want) {
+		size_t ask;
+
+		if (got == cap) {
+			cap = cap < 65536 ? 65536 : cap * 2;
+			if (cap > want)
+				cap = want;
+			nb = realloc(buf, cap);
+			if (!nb) {
+				ret = scanner_fail(s, FP_ENOMEM, "out of memory");
+				goto out;
+			}
+			buf = nb;
+		}
+		ask = cap - got;
+		r = read_full(fd, buf + got, ask);
+		if (r < 0) {
+			ret = scanner_fail(s, FP_EIO, "reading the resume file: %s", strerror((int)-r));
+			goto out;
+		}
+		got += (size_t)r;
+		if ((size_t)r < ask)
+			break; /* end of file */
+	}
+	ret = resume_parse(buf, got, &st, s->err, sizeof(s->err));
+	if (ret < 0)
+		goto out;
+	resume_state_free(&s->resume);
+	s->resume = st;
+	s->have_resume = true;
+out:
+	free(buf);
+	return ret;
+}
+
 const char *fp_scanner_error(const fp_scanner_t *s)
 {
 	return s ? s->err : "no scanner";
@@ -389,6 +528,8 @@ void fp_scanner_free(fp_scanner_t *s)
 	portset_free(&s->ports);
 	plan_free(&s->plan);
 	udp_user_free(&s->udp_user);
+	resume_state_free(&s->resume);
+	free(s->answered);
 	pthread_mutex_destroy(&s->emit_lock);
 	free(s->interface);
 	free(s->source_ip);

@@ -442,6 +442,22 @@ static bool can_launch(const struct cscan *c, uint64_t j)
 	return !c->blocked && (c->rq_len || (j < c->s->shard_n && c->active + c->rq_len < c->conc));
 }
 
+/*
+ * Moves j past the positions a resumed scan already has answers for (the
+ * walk is one pass, so nothing else is skipped), then says whether a probe
+ * can be launched.
+ */
+static bool next_launch(const struct cscan *c, uint64_t *j)
+{
+	const struct fp_scanner *s = c->s;
+
+	if (s->resuming)
+		while (*j < s->shard_n &&
+		       engine_skip(s, 0, perm_at(&s->perm, shard_pos(s->cfg.shard, s->cfg.shard_count, *j))))
+			(*j)++;
+	return can_launch(c, *j);
+}
+
 /* The walk: launches, completions, timeouts, until every probe is decided. */
 static int run(struct cscan *c)
 {
@@ -459,12 +475,12 @@ static int run(struct cscan *c)
 
 		now = clock_ns();
 		/* Launch: queued retries first, then new positions. */
-		while (launched < LAUNCH_MAX && can_launch(c, j)) {
+		while (launched < LAUNCH_MAX && next_launch(c, &j)) {
 			uint32_t allow = rate_take(&rc, now, &rate_wait), used = 0;
 
 			if (!allow)
 				break;
-			for (; used < allow && can_launch(c, j); used++) {
+			for (; used < allow && next_launch(c, &j); used++) {
 				struct retry r = { .tries = 0 };
 				uint8_t proto;
 				int ret;

@@ -42,6 +42,11 @@ bool engine_answered(const struct fp_scanner *s, uint64_t i)
 	return (__atomic_load_n(&s->answered[i >> 6], __ATOMIC_RELAXED) >> (i & 63)) & 1;
 }
 
+bool engine_skip(const struct fp_scanner *s, uint32_t pass, uint64_t i)
+{
+	return (pass || s->resuming) && engine_answered(s, i);
+}
+
 /* Sets bit i; true when it was clear. Only the receiver writes. */
 static inline bool bit_set(uint64_t *bm, uint64_t i)
 {
@@ -358,7 +363,7 @@ static void *sender_main(void *arg)
 			uint16_t port;
 			u128 dst;
 
-			if (se->pass && engine_answered(s, idx)) {
+			if (engine_skip(s, se->pass, idx)) {
 				j += n;
 				continue;
 			}
@@ -511,7 +516,7 @@ static int raw_scan(struct fp_scanner *s)
 		goto out;
 	}
 	rx_started = true;
-	for (uint32_t pass = 0; pass <= s->cfg.retries && !engine_stopping(s); pass++) {
+	for (uint32_t pass = s->start_pass; pass <= s->cfg.retries && !engine_stopping(s); pass++) {
 		STAT_SET(s, pass, pass);
 		ret = send_pass(s, pass);
 		if (ret < 0)
@@ -591,11 +596,53 @@ int engine_begin_events(struct fp_scanner *s)
 	return 0;
 }
 
+/*
+ * Checks a loaded resume state against the plan about to run and applies
+ * it: the seed before the order is set up (seed_only), the bitmap and the
+ * pass after the bitmap exists.
+ */
+static int resume_apply(struct fp_scanner *s, const struct resume_state *rs, bool seed_only)
+{
+	uint64_t fp;
+
+	if (seed_only) {
+		if (s->cfg.seed && s->cfg.seed != rs->seed)
+			return scanner_fail(s, FP_EINVAL,
+					    "resume file is for a different scan (seed %llu, not %llu)",
+					    (unsigned long long)rs->seed,
+					    (unsigned long long)s->cfg.seed);
+		s->seed = rs->seed;
+		return 0;
+	}
+	fp = resume_fingerprint(&s->plan, s->cfg.shard, s->cfg.shard_count, s->seed);
+	if (rs->n != s->plan.n || rs->fingerprint != fp)
+		return scanner_fail(s, FP_EINVAL,
+				    "resume file is for a different scan (targets, ports, exclusions or shard differ)");
+	if (rs->pass > s->cfg.retries)
+		return scanner_fail(s, FP_EINVAL,
+				    "resume file is at pass %u but the scan has only %u retries",
+				    rs->pass, s->cfg.retries);
+	memcpy(s->answered, rs->bitmap, resume_bitmap_len(rs->n));
+	s->start_pass = rs->pass;
+	s->resuming = true;
+	return 0;
+}
+
 int engine_run(struct fp_scanner *s)
 {
+	struct resume_state rs = s->resume;
+	bool resume = s->have_resume, interrupted = false;
 	uint8_t rnd[16];
-	bool interrupted;
 	int ret;
+
+	/* A loaded state is used by this run only. */
+	memset(&s->resume, 0, sizeof(s->resume));
+	s->have_resume = false;
+	s->resuming = false;
+	s->start_pass = 0;
+	s->saveable = false;
+	free(s->answered);
+	s->answered = NULL;
 
 	s->rx.fd = -1;
 	s->senders = NULL;
@@ -617,6 +664,8 @@ int engine_run(struct fp_scanner *s)
 		goto out;
 	}
 	event_ctx_init(&s->ec, rnd);
+	if (resume && (ret = resume_apply(s, &rs, true)) < 0)
+		goto out;
 	ret = perm_init(&s->perm, s->plan.n, s->seed);
 	if (ret < 0) {
 		scanner_fail(s, ret, "scan too large: %llu probes", (unsigned long long)s->plan.n);
@@ -630,6 +679,10 @@ int engine_run(struct fp_scanner *s)
 				   (unsigned long long)s->plan.n);
 		goto out;
 	}
+	if (resume && (ret = resume_apply(s, &rs, false)) < 0)
+		goto out;
+	s->last_fp = resume_fingerprint(&s->plan, s->cfg.shard, s->cfg.shard_count, s->seed);
+	s->last_n = s->plan.n;
 	ret = s->cfg.connect ? engine_connect_scan(s) : raw_scan(s);
 	if (!s->t0) /* failed before the scan started: no events */
 		goto out;
@@ -652,8 +705,15 @@ out:
 	}
 	jbuf_free(&s->rx_buf);
 	jbuf_free(&s->main_buf);
-	free(s->answered);
-	s->answered = NULL;
+	resume_state_free(&rs);
+	/* The bitmap stays for fp_scanner_save_state() when the scan was
+	 * stopped; the next run or fp_scanner_free() releases it. */
+	s->saveable = ret == 0 && interrupted && s->answered;
+	s->last_pass = s->st.pass;
+	if (!s->saveable) {
+		free(s->answered);
+		s->answered = NULL;
+	}
 	s->t0 = 0;
 	return ret;
 }

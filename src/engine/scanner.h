@@ -6,6 +6,7 @@
 #include <pthread.h>
 
 #include "plan.h"
+#include "resume.h"
 #include "../core/perm.h"
 #include "../io/pktio.h"
 #include "../net/route.h"
@@ -63,6 +64,18 @@ struct fp_scanner {
 	struct route_info ri;
 	uint64_t tel_last_ns, tel_last_sent;
 	uint64_t seed;          /* the order's seed in force (cfg.seed or random) */
+
+	/* Resume (engine/resume.c). A state loaded by fp_scanner_load_state()
+	 * is used, and released, by the next run. */
+	struct resume_state resume;
+	bool have_resume;
+	bool resuming;          /* this run continues a saved one */
+	uint32_t start_pass;    /* the pass it starts at; that pass skips answered probes */
+	/* The last run, for fp_scanner_save_state(); s->answered is kept with
+	 * it until the next run or fp_scanner_free(). */
+	bool saveable;          /* it ran and was stopped */
+	uint32_t last_pass;
+	uint64_t last_n, last_fp;
 };
 
 /* Runs s->plan (set up by the caller); returns 0 or FP_E* with s->err.
@@ -85,6 +98,8 @@ int engine_run(struct fp_scanner *s);
  *   thread. Safe from one thread at a time per probe; the bitmap has one
  *   writer, so a method calls it from a single thread.
  * engine_answered: whether probe index i already has an answer.
+ * engine_skip: whether a method skips probe index i in pass pass: it was
+ *   answered and this is a retry pass or the first pass of a resumed scan.
  * engine_stopping: whether the scan should stop (fp_scanner_stop, a sink
  *   error, the callback).
  * engine_tick: periodic telemetry; pos = positions of this pass walked.
@@ -101,6 +116,7 @@ int engine_begin_events(struct fp_scanner *s);
 int engine_ready(struct fp_scanner *s);
 int engine_record(struct fp_scanner *s, struct jbuf *b, const struct finding *f);
 bool engine_answered(const struct fp_scanner *s, uint64_t i);
+bool engine_skip(const struct fp_scanner *s, uint32_t pass, uint64_t i);
 bool engine_stopping(const struct fp_scanner *s);
 void engine_tick(struct fp_scanner *s, uint64_t pos, uint64_t now);
 void engine_cooldown(struct fp_scanner *s, uint64_t pos);

@@ -48,6 +48,11 @@ expect 2 "excluded" 198.19.0.0/24 -p 80 --allow-reserved --exclude 198.19.0.0/16
 expect 2 "2^40" 2001:2::/48 -p 80 --allow-reserved
 expect 2 "zz:zz" 198.19.0.1 -p 80 --allow-reserved --router-mac zz:zz
 expect 2 "--format" 198.19.0.1 -p 80 --format xml
+printf 'not a state' > "$tmp/garbage.state"
+: > "$tmp/empty.state"
+expect 2 "cannot open" 198.19.0.1 -p 80 --allow-reserved --resume "$tmp/missing.state"
+expect 2 "not a resume file" 198.19.0.1 -p 80 --allow-reserved --resume "$tmp/garbage.state"
+expect 0 "nothing to resume" 198.19.0.1 -p 80 --allow-reserved --resume "$tmp/empty.state"
 out=$("$FASTPORT" --help)
 if grep -q -- "--shard K/N" <<<"$out" && "$FASTPORT" --version | grep -q "^build-id: "; then
 	pass=$((pass + 1))
