@@ -19,12 +19,16 @@
 #include "../core/cookie.h"
 #include "../core/rate.h"
 
-#define STAT_ADD(s, field, n) \
-	__atomic_store_n(&(s)->st.field, (s)->st.field + (n), __ATOMIC_RELAXED)
+/* Counters have several writers (the receiver, connect workers). */
+#define STAT_ADD(s, field, n) __atomic_fetch_add(&(s)->st.field, (n), __ATOMIC_RELAXED)
 #define STAT_SET(s, field, v) __atomic_store_n(&(s)->st.field, (v), __ATOMIC_RELAXED)
 
 #define TX_BATCH 256u
+#define COOKIE_BATCH 16u
+/* Cooldown floors: after the last pass, and before a retry pass (which
+ * only costs a duplicate answer when it comes too early). */
 #define COOLDOWN_MIN_NS (200ull * 1000 * 1000)
+#define COOLDOWN_RETRY_MIN_NS (50ull * 1000 * 1000)
 #define RTT_FACTOR 8
 
 static inline uint32_t now_us(const struct fp_scanner *s)
@@ -47,16 +51,15 @@ bool engine_skip(const struct fp_scanner *s, uint32_t pass, uint64_t i)
 	return (pass || s->resuming) && engine_answered(s, i);
 }
 
-/* Sets bit i; true when it was clear. Only the receiver writes. */
+/* Sets bit i; true when it was clear, for exactly one of several callers
+ * (the receiver, connect workers). */
 static inline bool bit_set(uint64_t *bm, uint64_t i)
 {
-	uint64_t w = __atomic_load_n(&bm[i >> 6], __ATOMIC_RELAXED);
 	uint64_t m = 1ull << (i & 63);
 
-	if (w & m)
+	if (__atomic_load_n(&bm[i >> 6], __ATOMIC_RELAXED) & m)
 		return false;
-	__atomic_store_n(&bm[i >> 6], w | m, __ATOMIC_RELAXED);
-	return true;
+	return !(__atomic_fetch_or(&bm[i >> 6], m, __ATOMIC_RELAXED) & m);
 }
 
 /* Hands one finished event to the sink and the callback, one at a time. */
@@ -122,8 +125,14 @@ int engine_record(struct fp_scanner *s, struct jbuf *b, const struct finding *f)
 	STAT_ADD(s, valid, 1);
 	count_state(s, f->state);
 	__atomic_store_n(&s->last_new_ns, clock_ns(), __ATOMIC_RELAXED);
-	if (f->rtt_us > (int64_t)s->max_rtt_us)
-		__atomic_store_n(&s->max_rtt_us, (uint32_t)f->rtt_us, __ATOMIC_RELAXED);
+	if (f->rtt_us > 0) {
+		uint32_t old = __atomic_load_n(&s->max_rtt_us, __ATOMIC_RELAXED);
+
+		while (f->rtt_us > (int64_t)old &&
+		       !__atomic_compare_exchange_n(&s->max_rtt_us, &old, (uint32_t)f->rtt_us, true,
+						    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+			;
+	}
 	if (s->cfg.states & (1U << f->state))
 		emit_finding(s, b, f);
 	return 1;
@@ -216,14 +225,16 @@ void engine_sleep_ns(uint64_t ns)
 }
 
 /*
- * Waits for the replies to the probes just sent: at least COOLDOWN_MIN or
- * RTT_FACTOR times the largest round trip seen, until no new finding came
- * for half that long, and never longer than --wait.
+ * Waits for the replies to the probes just sent: at least the floor
+ * (COOLDOWN_MIN after the last pass, COOLDOWN_RETRY_MIN before a retry
+ * pass) or RTT_FACTOR times the largest round trip seen, until no new
+ * finding came for half that long, and never longer than --wait.
  */
-void engine_cooldown(struct fp_scanner *s, uint64_t pos)
+void engine_cooldown(struct fp_scanner *s, uint64_t pos, bool final)
 {
 	uint64_t start = clock_ns();
 	uint64_t bound = (uint64_t)s->cfg.wait_ms * 1000000ull;
+	uint64_t floor = final ? COOLDOWN_MIN_NS : COOLDOWN_RETRY_MIN_NS;
 
 	while (!engine_stopping(s)) {
 		uint64_t now = clock_ns();
@@ -233,8 +244,8 @@ void engine_cooldown(struct fp_scanner *s, uint64_t pos)
 
 		if (rtt || last) {
 			target = (uint64_t)rtt * 1000 * RTT_FACTOR;
-			if (target < COOLDOWN_MIN_NS)
-				target = COOLDOWN_MIN_NS;
+			if (target < floor)
+				target = floor;
 			if (target > bound)
 				target = bound;
 		}
@@ -311,22 +322,42 @@ static int setup_path(struct fp_scanner *s)
 	return 0;
 }
 
-/* Reports the probes that never got an answer (only on a finished scan). */
+static void report_one_silent(struct fp_scanner *s, struct finding *f, uint64_t idx)
+{
+	plan_get(&s->plan, idx, &f->addr, &f->proto, &f->port);
+	f->state = f->proto == FP_PROTO_TCP ? FP_STATE_FILTERED : FP_STATE_OPEN_FILTERED;
+	count_state(s, f->state);
+	if (s->cfg.states & (1U << f->state))
+		emit_finding(s, &s->main_buf, f);
+}
+
+/*
+ * Reports the probes that never got an answer (only on a finished scan):
+ * an unsharded scan owns every index and reports them in plan order (by
+ * address, then port), skipping whole answered words of the bitmap; a
+ * shard walks its own positions.
+ */
 static void report_silent(struct fp_scanner *s)
 {
 	struct finding f = { .reason = "no-response", .rtt_us = -1 };
 	uint32_t k = s->cfg.shard, count = s->cfg.shard_count;
 
+	if (count == 1) {
+		for (uint64_t idx = 0; idx < s->plan.n && !engine_stopping(s); idx++) {
+			if (!(idx & 63) && s->plan.n - idx >= 64 && s->answered[idx >> 6] == UINT64_MAX) {
+				idx += 63;
+				continue;
+			}
+			if (!engine_answered(s, idx))
+				report_one_silent(s, &f, idx);
+		}
+		return;
+	}
 	for (uint64_t j = 0; j < s->shard_n && !engine_stopping(s); j++) {
 		uint64_t idx = perm_at(&s->perm, shard_pos(k, count, j));
 
-		if (engine_answered(s, idx))
-			continue;
-		plan_get(&s->plan, idx, &f.addr, &f.proto, &f.port);
-		f.state = f.proto == FP_PROTO_TCP ? FP_STATE_FILTERED : FP_STATE_OPEN_FILTERED;
-		count_state(s, f.state);
-		if (s->cfg.states & (1U << f.state))
-			emit_finding(s, &s->main_buf, &f);
+		if (!engine_answered(s, idx))
+			report_one_silent(s, &f, idx);
 	}
 }
 
@@ -357,34 +388,42 @@ static void *sender_main(void *arg)
 			continue;
 		}
 		while (sent < allow && j < s->shard_n) {
-			uint64_t idx = perm_at(&s->perm, shard_pos(k, count, j));
-			const struct probe *pr;
-			uint8_t *frame, *tag, proto, want;
-			uint16_t port;
-			u128 dst;
+			u128 dst[COOKIE_BATCH];
+			uint16_t port[COOKIE_BATCH];
+			uint8_t proto[COOKIE_BATCH];
+			uint64_t ck[COOKIE_BATCH];
+			uint32_t nb = 0, want = allow - sent < COOKIE_BATCH ? allow - sent : COOKIE_BATCH;
 
-			if (engine_skip(s, se->pass, idx)) {
+			/* The slice's next probes, answered ones skipped, then
+			 * their cookies in one batch (SIMD where the CPU has it). */
+			while (nb < want && j < s->shard_n) {
+				uint64_t idx = perm_at(&s->perm, shard_pos(k, count, j));
+
 				j += n;
-				continue;
+				if (engine_skip(s, se->pass, idx))
+					continue;
+				plan_get(&s->plan, idx, &dst[nb], &proto[nb], &port[nb]);
+				nb++;
 			}
-			frame = txring_next(&se->tx, &tag);
-			if (!frame) {
-				if (txring_kick(&se->tx, true) < 0) {
-					err = errno;
-					goto out;
+			cookie_batch(&s->pctx.ck, nb, dst, port, proto, ck);
+			for (uint32_t b = 0; b < nb; b++) {
+				const struct probe *pr = probe_for(proto[b]);
+				bool v6 = !addr_is_v4(dst[b]);
+				uint8_t *frame, *tag, want_tag = (uint8_t)(((proto[b] + 1) << 1) | v6);
+
+				while (!(frame = txring_next(&se->tx, &tag)))
+					if (txring_kick(&se->tx, true) < 0) {
+						err = errno;
+						goto out;
+					}
+				if (*tag != want_tag) {
+					pr->prepare(&s->pctx, v6, frame, PROBE_MAX_FRAME);
+					*tag = want_tag;
 				}
-				continue;
+				txring_commit(&se->tx, (uint32_t)pr->make(&s->pctx, frame, dst[b], port[b],
+									 t, ck[b]));
+				sent++;
 			}
-			plan_get(&s->plan, idx, &dst, &proto, &port);
-			pr = probe_for(proto);
-			want = (uint8_t)(((proto + 1) << 1) | !addr_is_v4(dst));
-			if (*tag != want) {
-				pr->prepare(&s->pctx, !addr_is_v4(dst), frame, PROBE_MAX_FRAME);
-				*tag = want;
-			}
-			txring_commit(&se->tx, (uint32_t)pr->make(&s->pctx, frame, dst, port, t));
-			sent++;
-			j += n;
 		}
 		rc.released -= allow - sent;
 		if (txring_kick(&se->tx, false) < 0) {
@@ -454,7 +493,7 @@ static int send_pass(struct fp_scanner *s, uint32_t pass)
 	return ret;
 }
 
-static uint32_t sender_count(const struct fp_scanner *s)
+uint32_t engine_senders(const struct fp_scanner *s)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	uint64_t n = s->cfg.send_threads;
@@ -487,12 +526,13 @@ static int raw_scan(struct fp_scanner *s)
 	if (ret < 0)
 		goto out;
 	s->pctx.udp_user = &s->udp_user;
+	probe_ctx_setup(&s->pctx, NULL);
 	s->senders = calloc(SENDERS_MAX, sizeof(*s->senders));
 	if (!s->senders) {
 		ret = scanner_fail(s, FP_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (uint32_t i = 0, n = sender_count(s); i < n; i++) {
+	for (uint32_t i = 0, n = engine_senders(s); i < n; i++) {
 		s->senders[i].s = s;
 		s->senders[i].id = i;
 		ret = txring_open(&s->senders[i].tx, s->ri.ifindex, s->err, sizeof(s->err));
@@ -521,7 +561,7 @@ static int raw_scan(struct fp_scanner *s)
 		ret = send_pass(s, pass);
 		if (ret < 0)
 			break;
-		engine_cooldown(s, s->shard_n);
+		engine_cooldown(s, s->shard_n, pass == s->cfg.retries);
 	}
 out:
 	if (rx_started) {

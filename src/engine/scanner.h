@@ -104,7 +104,7 @@ int engine_run(struct fp_scanner *s);
  *   error, the callback).
  * engine_tick: periodic telemetry; pos = positions of this pass walked.
  * engine_cooldown: waits for late replies after a pass (adaptive, bounded
- *   by --wait).
+ *   by --wait); final says whether no retry pass follows (a longer floor).
  * engine_connect_scan: the connect() method (engine/connect.c). Walks the
  *   shard's positions in order (perm_at(&s->perm, shard_pos(...))), records
  *   a finding for every probe, including timeouts after the retries.
@@ -119,9 +119,12 @@ bool engine_answered(const struct fp_scanner *s, uint64_t i);
 bool engine_skip(const struct fp_scanner *s, uint32_t pass, uint64_t i);
 bool engine_stopping(const struct fp_scanner *s);
 void engine_tick(struct fp_scanner *s, uint64_t pos, uint64_t now);
-void engine_cooldown(struct fp_scanner *s, uint64_t pos);
+void engine_cooldown(struct fp_scanner *s, uint64_t pos, bool final);
 void engine_sleep_ns(uint64_t ns);
 int engine_connect_scan(struct fp_scanner *s);
+/* Threads a method runs: cfg.send_threads, or one per CPU (at most 8),
+ * fewer at low rates (below 1000 pps per thread) and for few probes. */
+uint32_t engine_senders(const struct fp_scanner *s);
 
 /* Records a formatted error message in s->err; returns code. */
 int scanner_fail(struct fp_scanner *s, int code, const char *fmt, ...)

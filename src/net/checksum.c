@@ -2,16 +2,6 @@
 /* Internet checksum arithmetic: RFC 1071 sums, pseudo-headers and RFC 1624 updates. */
 #include "checksum.h"
 
-/* Folds a 64-bit ones' complement accumulator to at most 16 bits. */
-static uint32_t csum_fold64(uint64_t s)
-{
-	s = (s & 0xffffffffu) + (s >> 32);
-	s = (s & 0xffffu) + (s >> 16);
-	s = (s & 0xffffu) + (s >> 16);
-	s = (s & 0xffffu) + (s >> 16);
-	return (uint32_t)s;
-}
-
 /*
  * The running sum stays folded to 16 bits between calls, so any number of
  * calls can be chained without overflow. Only the last chunk of a run may
@@ -35,12 +25,6 @@ uint32_t csum_add(uint32_t sum, const void *data, size_t len)
 	if (len)
 		s += (uint32_t)p[0] << 8;
 	return csum_fold64(s);
-}
-
-/* A zero result is returned as is: UDP's 0 -> 0xffff rule is the caller's. */
-uint16_t csum_finish(uint32_t sum)
-{
-	return (uint16_t)~csum_fold64(sum);
 }
 
 /*

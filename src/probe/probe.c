@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The probe registry: one static table is the whole list. */
 #include <string.h>
-#include <string.h>
 #include <netinet/in.h>
 
 #include "probe.h"
@@ -82,9 +81,19 @@ size_t probe_write_l3(const struct probe_ctx *c, bool v6, uint8_t proto, uint16_
 	return L3_OFF + pkt_write_ipv4(buf + L3_OFF, addr_v4(c->src4), 0, proto, l4len, 0, 64);
 }
 
+int probe_ctx_setup(struct probe_ctx *c, const char *cookie_impl)
+{
+	int ret = cookie_ctx_init(&c->ck, c->key, c->src4, c->src6, cookie_impl);
+
+	for (int v6 = 0; v6 < 2; v6++)
+		c->syn_sum[v6] = probe_tcp_syn_sum(c, v6);
+	return ret;
+}
+
 size_t probe_set_l3(uint8_t *buf, u128 dst, uint16_t ip_id, uint16_t l4len)
 {
 	uint8_t *ip = buf + L3_OFF;
+	uint32_t d = addr_v4(dst), sum;
 
 	if (!addr_is_v4(dst)) {
 		if (l4len)
@@ -95,8 +104,11 @@ size_t probe_set_l3(uint8_t *buf, u128 dst, uint16_t ip_id, uint16_t l4len)
 	if (l4len)
 		be16_store(ip + 2, (uint16_t)(20 + l4len));
 	be16_store(ip + 4, ip_id);
-	be32_store(ip + 16, addr_v4(dst));
-	be16_store(ip + 10, 0);
-	be16_store(ip + 10, csum_finish(csum_add(0, ip, 20)));
+	be32_store(ip + 16, d);
+	/* pkt_write_ipv4's header: version/IHL, TOS 0, no fragment fields;
+	 * the length, TTL/protocol and source as the template holds them. */
+	sum = 0x4500u + be16_load(ip + 2) + be16_load(ip + 8) + be16_load(ip + 12) +
+	      be16_load(ip + 14) + ip_id + (d >> 16) + (d & 0xffff);
+	be16_store(ip + 10, csum_finish(sum));
 	return L3_OFF + 20;
 }

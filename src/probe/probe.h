@@ -8,12 +8,16 @@
 #define FP_PROBE_H
 
 #include "../core/common.h"
+#include "../core/cookie.h"
 #include "../net/packet.h"
 #include "../event/event.h"
 
 struct udp_user_payloads;
 
-/* Per-scan facts every probe reads; filled before the first prepare. */
+/*
+ * Per-scan facts every probe reads. The caller fills the first group, then
+ * calls probe_ctx_setup() once, before the first prepare, make or classify.
+ */
 struct probe_ctx {
 	uint8_t key[16];        /* cookie key */
 	uint8_t src_mac[6];
@@ -21,7 +25,26 @@ struct probe_ctx {
 	u128 src4, src6;        /* our source addresses (0 when absent) */
 	uint64_t t0_ns;         /* clock_ns() at scan start; now_us counts from it */
 	const struct udp_user_payloads *udp_user; /* the user's UDP payloads, or NULL */
+
+	/* Derived by probe_ctx_setup(). */
+	struct cookie_ctx ck;   /* cookies from key, src4 and src6 */
+	uint32_t syn_sum[2];    /* tcp_syn: the TCP checksum's constant part (IPv4, IPv6) */
 };
+
+/*
+ * Derives the second group of c from the first: the cookie state (batch
+ * implementation cookie_impl, or the fastest when NULL) and the probes'
+ * constant checksum parts. Returns 0 or FP_ENOTSUP for an unknown
+ * cookie_impl (c is then set up with the default).
+ */
+int probe_ctx_setup(struct probe_ctx *c, const char *cookie_impl);
+
+/* The cookie of a probe to dst:dport, from our source of dst's family. */
+static inline uint64_t probe_cookie(const struct probe_ctx *c, u128 dst, uint16_t dport,
+				    uint8_t proto)
+{
+	return cookie_of(&c->ck, addr_is_v4(dst) ? c->src4 : c->src6, dst, dport, proto);
+}
 
 #define PROBE_MAX_FRAME 1536
 
@@ -38,11 +61,12 @@ struct probe {
 	/*
 	 * make: writes the per-target fields (destination address, ports,
 	 * cookie, timestamp, checksums) into a buffer that prepare filled for
-	 * dst's family. Runs once per probe sent: keep it cheap. Returns the
-	 * frame length.
+	 * dst's family. cookie is probe_cookie(c, dst, dport, proto), which
+	 * the sender computes in batches. Runs once per probe sent: keep it
+	 * cheap. Returns the frame length.
 	 */
 	size_t (*make)(const struct probe_ctx *c, uint8_t *buf, u128 dst, uint16_t dport,
-		     uint32_t now_us);
+		     uint32_t now_us, uint64_t cookie);
 	/*
 	 * classify: looks at a parsed packet. Returns 1 and fills f (addr, port,
 	 * proto, state, reason, ttl, rtt_us) when it is a valid reply to one of
@@ -55,6 +79,9 @@ struct probe {
 };
 
 extern const struct probe probe_tcp_syn;
+/* The constant part of tcp_syn's TCP checksum for a family: the pseudo
+ * header without the destination, and the header bytes make leaves alone. */
+uint32_t probe_tcp_syn_sum(const struct probe_ctx *c, bool v6);
 extern const struct probe probe_quic;
 extern const struct probe probe_udp;
 
@@ -78,7 +105,7 @@ size_t probe_write_l3(const struct probe_ctx *c, bool v6, uint8_t proto, uint16_
 /*
  * Shared by the probes' make: writes the destination address into a frame
  * that probe_write_l3 prepared and, for IPv4, the ID and the header
- * checksum. l4len, when not 0, sets the length fields for a transport part
+ * checksum (from the template's constant words, not a full sum). l4len, when not 0, sets the length fields for a transport part
  * of that size (probes whose payload varies). Returns the offset of the
  * transport header.
  */

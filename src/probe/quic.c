@@ -101,11 +101,10 @@ static size_t quic_prepare(const struct probe_ctx *c, bool v6, uint8_t *buf, siz
 }
 
 static size_t quic_make(const struct probe_ctx *c, uint8_t *buf, u128 dst, uint16_t dport,
-			uint32_t now_us)
+			uint32_t now_us, uint64_t ck)
 {
 	bool v6 = !addr_is_v4(dst);
 	u128 src = v6 ? c->src6 : c->src4;
-	uint64_t ck = cookie_make(c->key, src, dst, dport, FP_PROTO_QUIC);
 	uint8_t *ip = buf + L3_OFF;
 	uint8_t *udp = ip + (v6 ? 40 : 20), *q = udp + UDP_HLEN;
 	uint16_t sum;
@@ -171,7 +170,7 @@ static int quic_classify(const struct probe_ctx *c, const struct pkt *p, uint32_
 		l4 = &p->l4;
 		if ((uint16_t)(l4->dport - COOKIE_SPORT_BASE) >= 0x4000)
 			return 0;
-		ck = cookie_make(c->key, l4->dst, l4->src, l4->sport, FP_PROTO_QUIC);
+		ck = cookie_of(&c->ck, l4->dst, l4->src, l4->sport, FP_PROTO_QUIC);
 		/* Another port: maybe the UDP probe's reply. */
 		if (l4->dport != cookie_sport(ck))
 			return 0;
@@ -195,7 +194,7 @@ static int quic_classify(const struct probe_ctx *c, const struct pkt *p, uint32_
 		l4 = &p->inner;
 		if ((uint16_t)(l4->sport - COOKIE_SPORT_BASE) >= 0x4000)
 			return 0;
-		ck = cookie_make(c->key, l4->src, l4->dst, l4->dport, FP_PROTO_QUIC);
+		ck = cookie_of(&c->ck, l4->src, l4->dst, l4->dport, FP_PROTO_QUIC);
 		if (l4->sport != cookie_sport(ck))
 			return 0;
 		if ((!v6 && p->icmp_type != 3) || (v6 && p->icmp_type != 1))

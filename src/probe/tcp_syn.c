@@ -30,22 +30,43 @@ static size_t syn_prepare(const struct probe_ctx *c, bool v6, uint8_t *buf, size
 	return L3_OFF + ip_len + SYN_TCP_LEN;
 }
 
+uint32_t probe_tcp_syn_sum(const struct probe_ctx *c, bool v6)
+{
+	uint8_t buf[L3_OFF + 40 + SYN_TCP_LEN];
+	size_t len = syn_prepare(c, v6, buf, sizeof(buf));
+	u128 src = v6 ? c->src6 : c->src4;
+
+	/* The template holds zeros where make writes; the pseudo header's
+	 * destination is added per probe. */
+	return csum_add(csum_pseudo(src, v6 ? 0 : ADDR_V4_PREFIX, IPPROTO_TCP, SYN_TCP_LEN),
+			buf + len - SYN_TCP_LEN, SYN_TCP_LEN);
+}
+
+/*
+ * The checksum is the constant part from probe_ctx_setup plus the words
+ * written here: the pseudo header's destination, ports, sequence number
+ * and timestamp.
+ */
 static size_t syn_make(const struct probe_ctx *c, uint8_t *buf, u128 dst, uint16_t dport,
-		     uint32_t now_us)
+		     uint32_t now_us, uint64_t ck)
 {
 	bool v6 = !addr_is_v4(dst);
-	u128 src = v6 ? c->src6 : c->src4;
-	uint64_t ck = cookie_make(c->key, src, dst, dport, FP_PROTO_TCP);
 	uint8_t *tcp = buf + probe_set_l3(buf, dst, (uint16_t)(ck >> 48), 0);
-	uint32_t sum;
+	uint16_t sport = cookie_sport(ck);
+	uint32_t seq = cookie_seq(ck);
+	uint64_t sum = c->syn_sum[v6];
 
-	be16_store(tcp, cookie_sport(ck));
+	be16_store(tcp, sport);
 	be16_store(tcp + 2, dport);
-	be32_store(tcp + 4, cookie_seq(ck));
+	be32_store(tcp + 4, seq);
 	be32_store(tcp + 28, now_us);
-	be16_store(tcp + 16, 0);
-	sum = csum_pseudo(src, dst, IPPROTO_TCP, SYN_TCP_LEN);
-	be16_store(tcp + 16, csum_finish(csum_add(sum, tcp, SYN_TCP_LEN)));
+	if (v6)
+		sum += (uint64_t)(dst >> 96) + (uint64_t)(dst >> 64 & 0xffffffff) +
+		       (uint64_t)(dst >> 32 & 0xffffffff) + (uint64_t)(dst & 0xffffffff);
+	else
+		sum += addr_v4(dst);
+	sum += sport + dport + (uint64_t)seq + now_us;
+	be16_store(tcp + 16, csum_finish(sum));
 	return (size_t)(tcp + SYN_TCP_LEN - buf);
 }
 
@@ -60,7 +81,7 @@ static int syn_classify(const struct probe_ctx *c, const struct pkt *p, uint32_t
 		l4 = &p->l4;
 		if ((uint16_t)(l4->dport - COOKIE_SPORT_BASE) >= 0x4000)
 			return 0;
-		ck = cookie_make(c->key, l4->dst, l4->src, l4->sport, FP_PROTO_TCP);
+		ck = cookie_of(&c->ck, l4->dst, l4->src, l4->sport, FP_PROTO_TCP);
 		if (l4->dport != cookie_sport(ck) || l4->ack != cookie_seq(ck) + 1)
 			return -1;
 		f->addr = l4->src;
@@ -85,7 +106,7 @@ static int syn_classify(const struct probe_ctx *c, const struct pkt *p, uint32_t
 			return 0;
 		if ((!v6 && p->icmp_type != 3) || (v6 && p->icmp_type != 1))
 			return -1;
-		ck = cookie_make(c->key, l4->src, l4->dst, l4->dport, FP_PROTO_TCP);
+		ck = cookie_of(&c->ck, l4->src, l4->dst, l4->dport, FP_PROTO_TCP);
 		if (l4->sport != cookie_sport(ck) || l4->seq != cookie_seq(ck))
 			return -1;
 		f->addr = l4->dst;

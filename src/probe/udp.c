@@ -32,11 +32,10 @@ static size_t udp_prepare(const struct probe_ctx *c, bool v6, uint8_t *buf, size
  * lengths, the UDP header and both checksums.
  */
 static size_t udp_make(const struct probe_ctx *c, uint8_t *buf, u128 dst, uint16_t dport,
-		       uint32_t now_us)
+		       uint32_t now_us, uint64_t ck)
 {
 	bool v6 = !addr_is_v4(dst);
 	u128 src = v6 ? c->src6 : c->src4;
-	uint64_t ck = cookie_make(c->key, src, dst, dport, FP_PROTO_UDP);
 	uint8_t *ip = buf + L3_OFF;
 	uint8_t *udp = ip + (v6 ? 40 : 20);
 	const struct udp_user_payload *up = udp_user_find(c->udp_user, dport);
@@ -71,7 +70,7 @@ static int udp_reply(const struct probe_ctx *c, const struct pkt *p, struct find
 	const struct pkt_l4 *l4 = &p->l4;
 	const struct udp_payload *e = NULL;
 	uint16_t port = l4->sport;
-	uint64_t ck = cookie_make(c->key, l4->dst, l4->src, port, FP_PROTO_UDP);
+	uint64_t ck = cookie_of(&c->ck, l4->dst, l4->src, port, FP_PROTO_UDP);
 
 	if (l4->dport == cookie_sport(ck)) {
 		if (!udp_user_find(c->udp_user, port))
@@ -79,7 +78,7 @@ static int udp_reply(const struct probe_ctx *c, const struct pkt *p, struct find
 	} else {
 		/* A TFTP server answers from a new port (RFC 1350 4). */
 		port = TFTP_PORT;
-		ck = cookie_make(c->key, l4->dst, l4->src, port, FP_PROTO_UDP);
+		ck = cookie_of(&c->ck, l4->dst, l4->src, port, FP_PROTO_UDP);
 		if (l4->dport != cookie_sport(ck) || udp_user_find(c->udp_user, port))
 			return -1;
 		e = udp_payload_for(port);
@@ -120,7 +119,7 @@ static int udp_classify(const struct probe_ctx *c, const struct pkt *p, uint32_t
 			return 0;
 		if ((!v6 && p->icmp_type != 3) || (v6 && p->icmp_type != 1))
 			return -1;
-		ck = cookie_make(c->key, in->src, in->dst, in->dport, FP_PROTO_UDP);
+		ck = cookie_of(&c->ck, in->src, in->dst, in->dport, FP_PROTO_UDP);
 		if (in->sport != cookie_sport(ck))
 			return -1;
 		f->addr = in->dst;

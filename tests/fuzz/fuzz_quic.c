@@ -60,6 +60,7 @@ static void check_classify(const uint8_t *frame, size_t len)
 
 	if (pkt_parse_eth(frame, len, &p) != PKT_OK)
 		return;
+	probe_ctx_setup(&c, NULL);
 	memset(&f, 0, sizeof(f));
 	r = probe_quic.classify(&c, &p, 1000, &f);
 	check(r == -1 || r == 0 || r == 1);

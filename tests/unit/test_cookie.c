@@ -149,6 +149,67 @@ static void test_cookie_sport_seq(void **state)
 	assert_int_equal(cookie_sport(UINT64_MAX), COOKIE_SPORT_BASE + 16383);
 }
 
+/* Random addresses and ports, mixed families, IPv4 runs long enough for
+ * every vector width, and a source that is not ours. */
+static void test_cookie_ctx_and_batches(void **state)
+{
+	enum { N = 203 };
+	u128 src4 = addr_from_v4(0xc6120001), src6 = v6(0x2001000200000000ULL, 1);
+	u128 dst[N];
+	uint16_t port[N];
+	uint8_t proto[N];
+	uint64_t want[N], got[N], x = 0x9e3779b97f4a7c15ULL;
+	struct cookie_ctx cc;
+	const char *const *names = cookie_impls();
+	int nimpl = 0;
+
+	(void)state;
+	for (int i = 0; i < N; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		/* IPv6 now and then, in runs of IPv4 of every length. */
+		dst[i] = (x % 11 == 0) ? v6(x, ~x) : addr_from_v4((uint32_t)(x >> 7));
+		port[i] = (uint16_t)(x >> 30);
+		proto[i] = (uint8_t)(x >> 50) % 3;
+		want[i] = cookie_make(ref_key, addr_is_v4(dst[i]) ? src4 : src6, dst[i], port[i], proto[i]);
+	}
+	assert_string_equal(names[0], "scalar");
+	for (; names[nimpl]; nimpl++) {
+		assert_int_equal(cookie_ctx_init(&cc, ref_key, src4, src6, names[nimpl]), 0);
+		assert_string_equal(cc.impl, names[nimpl]);
+		for (int n = 0; n <= N; n += n < 20 ? 1 : 61) {
+			memset(got, 0, sizeof(got));
+			cookie_batch(&cc, (size_t)n, dst, port, proto, got);
+			for (int i = 0; i < n; i++)
+				assert_int_equal(got[i], want[i]);
+			for (int i = n; i < N; i++)
+				assert_int_equal(got[i], 0);
+		}
+		for (int i = 0; i < N; i++) {
+			u128 own = addr_is_v4(dst[i]) ? src4 : src6;
+
+			assert_int_equal(cookie_of(&cc, own, dst[i], port[i], proto[i]), want[i]);
+			/* Replies: the address pair the other way round, and a
+			 * source that is not ours, both as cookie_make. */
+			assert_int_equal(cookie_of(&cc, dst[i], own, port[i], proto[i]),
+					 cookie_make(ref_key, dst[i], own, port[i], proto[i]));
+			assert_int_equal(cookie_of(&cc, own + 1, dst[i], port[i], proto[i]),
+					 cookie_make(ref_key, own + 1, dst[i], port[i], proto[i]));
+		}
+	}
+	/* An unknown name: an error, and the default is set up. */
+	assert_int_equal(cookie_ctx_init(&cc, ref_key, src4, 0, "nope"), FP_ENOTSUP);
+	assert_non_null(cc.batch);
+	assert_int_equal(cookie_of(&cc, src4, dst[1], port[1], proto[1]),
+			 cookie_make(ref_key, src4, dst[1], port[1], proto[1]));
+	/* Without an IPv4 source the vector code is never used for IPv4. */
+	assert_int_equal(cookie_ctx_init(&cc, ref_key, 0, src6, NULL), 0);
+	cookie_batch(&cc, 8, dst, port, proto, got);
+	for (int i = 0; i < 8; i++)
+		assert_int_equal(got[i], cookie_make(ref_key, addr_is_v4(dst[i]) ? 0 : src6, dst[i],
+						     port[i], proto[i]));
+	print_message("cookie batch implementations checked: %d\n", nimpl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -158,6 +219,7 @@ int main(void)
 		cmocka_unit_test(test_cookie_known),
 		cmocka_unit_test(test_cookie_fields),
 		cmocka_unit_test(test_cookie_sport_seq),
+		cmocka_unit_test(test_cookie_ctx_and_batches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

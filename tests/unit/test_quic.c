@@ -49,6 +49,7 @@ static void ctx_init(struct probe_ctx *c)
 	memcpy(c->dst_mac, dmac, 6);
 	c->src4 = ip("198.18.0.1");
 	c->src6 = ip("2001:2::1");
+	assert_int_equal(probe_ctx_setup(c, NULL), 0);
 }
 
 static uint64_t be64(const uint8_t *p)
@@ -65,7 +66,8 @@ static size_t make_probe(const struct probe_ctx *c, u128 dst, uint16_t dport, ui
 	memset(frame, 0xee, PROBE_MAX_FRAME);
 	n = probe_quic.prepare(c, !addr_is_v4(dst), frame, PROBE_MAX_FRAME);
 	assert_true(n > 0);
-	assert_int_equal(probe_quic.make(c, frame, dst, dport, now), n);
+	assert_int_equal(probe_quic.make(c, frame, dst, dport, now,
+					 probe_cookie(c, dst, dport, FP_PROTO_QUIC)), n);
 	return n;
 }
 
@@ -194,7 +196,8 @@ static void test_probe_reuse(void **state)
 	nb = make_probe(&c, ip("198.18.0.2"), 443, 5, b);
 	assert_int_not_equal(na, nb);
 	assert_int_equal(probe_quic.prepare(&c, false, a, PROBE_MAX_FRAME), nb);
-	assert_int_equal(probe_quic.make(&c, a, ip("198.18.0.2"), 443, 5), nb);
+	assert_int_equal(probe_quic.make(&c, a, ip("198.18.0.2"), 443, 5,
+					 probe_cookie(&c, ip("198.18.0.2"), 443, FP_PROTO_QUIC)), nb);
 	assert_memory_equal(a, b, nb);
 	assert_int_equal(probe_quic.prepare(&c, false, a, 100), 0);
 	assert_ptr_equal(probe_for(FP_PROTO_QUIC), &probe_quic);

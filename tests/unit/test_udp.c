@@ -421,6 +421,7 @@ static void ctx_init(struct probe_ctx *c, const struct udp_user_payloads *u)
 	c->src4 = ip("198.18.0.1");
 	c->src6 = ip("2001:2::1");
 	c->udp_user = u;
+	assert_int_equal(probe_ctx_setup(c, NULL), 0);
 }
 
 /* Builds a probe to dst:port into frame; checks every header and both
@@ -436,7 +437,7 @@ static size_t probe_build(const struct probe_ctx *c, u128 dst, uint16_t port, ui
 	uint16_t ulen;
 
 	assert_true(probe_udp.prepare(c, v6, frame, PROBE_MAX_FRAME) > 0);
-	len = probe_udp.make(c, frame, dst, port, 1234);
+	len = probe_udp.make(c, frame, dst, port, 1234, ck);
 	assert_true(len >= 14 + ip_len + 8 && len <= PROBE_MAX_FRAME);
 	assert_int_equal(pkt_parse_eth(frame, len, k), PKT_OK);
 	assert_int_equal(k->l4.proto, IPPROTO_UDP);
