@@ -132,9 +132,9 @@ typedef struct {
 } fp_event_t;
 
 /*
- * Event callback. Runs on the scanner's receive thread (port_state) or on the
- * thread that called the scan function (others), never on two threads at
- * once. It must not call fp_scanner_free() or start another scan on the same
+ * Event callback. Runs on one of the scanner's threads (port_state: the
+ * receive thread, or a connect() worker) or on the thread that called the
+ * scan function (others), never on two threads at once. It must not call fp_scanner_free() or start another scan on the same
  * scanner. A non-zero return asks the scan to stop, as fp_scanner_stop().
  */
 typedef int (*fp_event_cb)(const fp_event_t *ev, void *userdata);

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The connect() scan method: non-blocking TCP connect()s driven by epoll,
- * for unprivileged users. One thread walks the shard's positions in the
- * keyed order at the set rate, keeps up to a file-descriptor-sized number
- * of attempts in flight, and reads each outcome from SO_ERROR and, for
- * ICMP errors, from the socket's error queue (IP_RECVERR), so that an ICMP
- * port-unreachable is told apart from a RST.
+ * for unprivileged users. Worker threads (as many as raw sending threads
+ * would be) each walk every n-th of the shard's positions in the keyed
+ * order at their share of the rate, each with its own epoll set and its
+ * share of a file-descriptor-sized number of attempts in flight, and read
+ * each outcome from SO_ERROR and, for ICMP errors, from the socket's error
+ * queue (IP_RECVERR), so that an ICMP port-unreachable is told apart from
+ * a RST. The kernel's work for each connect() runs on the worker's CPU, so
+ * workers scale it over the cores.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -52,6 +55,11 @@ struct retry {
 
 struct cscan {
 	struct fp_scanner *s;
+	pthread_t thread;
+	uint32_t id, stride;     /* walks positions id, id + stride, ... */
+	uint64_t done;           /* positions walked (progress), atomic */
+	int ret;                 /* the walk's result */
+	int finished;            /* atomic: the walk is over */
 	struct jbuf buf;
 	int ep;
 	uint32_t conc;
@@ -454,7 +462,7 @@ static bool next_launch(const struct cscan *c, uint64_t *j)
 	if (s->resuming)
 		while (*j < s->shard_n &&
 		       engine_skip(s, 0, perm_at(&s->perm, shard_pos(s->cfg.shard, s->cfg.shard_count, *j))))
-			(*j)++;
+			*j += c->stride;
 	return can_launch(c, *j);
 }
 
@@ -465,9 +473,10 @@ static int run(struct cscan *c)
 	uint32_t k = s->cfg.shard, count = s->cfg.shard_count, idle_backoffs = 0;
 	struct epoll_event evs[EVENTS_MAX];
 	struct ratectl rc;
-	uint64_t j = 0, now = clock_ns();
+	uint64_t j = c->id, now = clock_ns();
+	uint64_t rate = s->cfg.rate / c->stride + (c->id < s->cfg.rate % c->stride);
 
-	rate_init(&rc, s->cfg.rate, LAUNCH_MAX, now);
+	rate_init(&rc, rate ? rate : 1, LAUNCH_MAX, now);
 	while (!engine_stopping(s)) {
 		uint64_t rate_wait = 0;
 		uint32_t launched = 0;
@@ -501,7 +510,7 @@ static int run(struct cscan *c)
 					c->rq_head = (c->rq_head + 1) % c->conc;
 					c->rq_len--;
 				} else {
-					j++;
+					j += c->stride;
 				}
 			}
 			rc.released -= allow - used;
@@ -546,58 +555,124 @@ static int run(struct cscan *c)
 			tmo = 0;
 		} while (n == EVENTS_MAX);
 		expire(c, now);
-		engine_tick(s, j, now);
+		__atomic_store_n(&c->done, j / c->stride, __ATOMIC_RELAXED);
 	}
 	return 0;
 }
 
+/* Sets up worker c (its share conc of the attempts in flight). */
+static int cscan_init(struct cscan *c, struct fp_scanner *s, uint32_t id, uint32_t stride,
+		      uint32_t conc)
+{
+	*c = (struct cscan){ .s = s, .id = id, .stride = stride, .ep = -1, .head = NIL,
+			     .tail = NIL, .conc = conc };
+	jbuf_init(&c->buf);
+	c->cap_ns = (uint64_t)(s->cfg.wait_ms ? s->cfg.wait_ms : 1) * 1000000ull;
+	c->timeout_ns = TIMEOUT_START_NS < c->cap_ns ? TIMEOUT_START_NS : c->cap_ns;
+	c->slots = calloc(c->conc, sizeof(*c->slots));
+	c->free_list = calloc(c->conc, sizeof(*c->free_list));
+	c->rq = calloc(c->conc, sizeof(*c->rq));
+	if (!c->slots || !c->free_list || !c->rq)
+		return scanner_fail(s, FP_ENOMEM, "out of memory for %u connections", c->conc);
+	for (uint32_t i = 0; i < c->conc; i++) {
+		c->slots[i].fd = -1;
+		c->free_list[i] = c->conc - 1 - i;
+	}
+	c->nfree = c->conc;
+	c->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (c->ep < 0)
+		return scanner_fail(s, FP_ESYS, "epoll_create1: %s", strerror(errno));
+	return 0;
+}
+
+static void cscan_free(struct cscan *c)
+{
+	if (c->slots)
+		for (uint32_t i = c->head; i != NIL; i = c->slots[i].next)
+			close(c->slots[i].fd);
+	if (c->ep >= 0)
+		close(c->ep);
+	free(c->slots);
+	free(c->free_list);
+	free(c->rq);
+	jbuf_free(&c->buf);
+	c->slots = NULL;
+	c->ep = -1;
+}
+
+static void *worker_main(void *arg)
+{
+	struct cscan *c = arg;
+
+	c->ret = run(c);
+	if (c->ret < 0)
+		fp_scanner_stop(c->s); /* the others stop too */
+	__atomic_store_n(&c->finished, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Workers: as many as sending threads (engine_senders), each with a
+ * share of the attempts in flight of at least CONN_SHARE_MIN. */
+#define CONN_SHARE_MIN 64u
+
 int engine_connect_scan(struct fp_scanner *s)
 {
-	struct cscan c = { .s = s, .ep = -1, .head = NIL, .tail = NIL };
+	uint32_t conc, n, started = 0;
+	struct cscan *w;
 	int ret;
 
 	ret = check_tcp_only(s);
 	if (ret < 0)
 		return ret;
-	jbuf_init(&c.buf);
-	c.conc = concurrency(s->shard_n);
-	c.cap_ns = (uint64_t)(s->cfg.wait_ms ? s->cfg.wait_ms : 1) * 1000000ull;
-	c.timeout_ns = TIMEOUT_START_NS < c.cap_ns ? TIMEOUT_START_NS : c.cap_ns;
-	c.slots = calloc(c.conc, sizeof(*c.slots));
-	c.free_list = calloc(c.conc, sizeof(*c.free_list));
-	c.rq = calloc(c.conc, sizeof(*c.rq));
-	if (!c.slots || !c.free_list || !c.rq) {
-		ret = scanner_fail(s, FP_ENOMEM, "out of memory for %u connections", c.conc);
-		goto out;
-	}
-	for (uint32_t i = 0; i < c.conc; i++) {
-		c.slots[i].fd = -1;
-		c.free_list[i] = c.conc - 1 - i;
-	}
-	c.nfree = c.conc;
-	c.ep = epoll_create1(EPOLL_CLOEXEC);
-	if (c.ep < 0) {
-		ret = scanner_fail(s, FP_ESYS, "epoll_create1: %s", strerror(errno));
-		goto out;
-	}
-	ret = engine_ready(s);
+	conc = concurrency(s->shard_n);
+	n = engine_senders(s);
+	if (n > 1 && conc / n < CONN_SHARE_MIN)
+		n = conc / CONN_SHARE_MIN ? conc / CONN_SHARE_MIN : 1;
+	w = calloc(n, sizeof(*w));
+	if (!w)
+		return scanner_fail(s, FP_ENOMEM, "out of memory");
+	for (uint32_t i = 0; i < n; i++)
+		w[i].ep = -1;
+	for (uint32_t i = 0; i < n && ret == 0; i++)
+		ret = cscan_init(&w[i], s, i, n, conc / n + (i < conc % n));
+	if (ret == 0)
+		ret = engine_ready(s);
 	if (ret == 0)
 		ret = engine_begin_events(s);
-	if (ret < 0)
-		goto out;
-	ret = run(&c);
+	for (uint32_t i = 0; i < n && ret == 0; i++) {
+		int rc = pthread_create(&w[i].thread, NULL, worker_main, &w[i]);
+
+		if (rc != 0) {
+			ret = scanner_fail(s, FP_ESYS, "cannot start a connect thread: %s", strerror(rc));
+			fp_scanner_stop(s);
+			break;
+		}
+		started++;
+	}
+	/* This thread ticks telemetry until every worker is done. */
+	for (;;) {
+		uint32_t fin = 0;
+		uint64_t done = 0;
+
+		for (uint32_t i = 0; i < started; i++) {
+			fin += __atomic_load_n(&w[i].finished, __ATOMIC_ACQUIRE);
+			done += __atomic_load_n(&w[i].done, __ATOMIC_RELAXED);
+		}
+		if (fin == started)
+			break;
+		engine_tick(s, done > s->shard_n ? s->shard_n : done, clock_ns());
+		engine_sleep_ns(2000000);
+	}
+	for (uint32_t i = 0; i < started; i++) {
+		pthread_join(w[i].thread, NULL);
+		if (w[i].ret < 0 && ret == 0)
+			ret = w[i].ret;
+	}
 	if (ret == 0 && !engine_stopping(s))
 		/* Retries ran inside the one walk: the scan is complete. */
 		__atomic_store_n(&s->st.pass, s->cfg.retries, __ATOMIC_RELAXED);
-out:
-	if (c.slots)
-		for (uint32_t i = c.head; i != NIL; i = c.slots[i].next)
-			close(c.slots[i].fd);
-	if (c.ep >= 0)
-		close(c.ep);
-	free(c.slots);
-	free(c.free_list);
-	free(c.rq);
-	jbuf_free(&c.buf);
+	for (uint32_t i = 0; i < n; i++)
+		cscan_free(&w[i]);
+	free(w);
 	return ret;
 }
