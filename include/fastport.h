@@ -176,6 +176,9 @@ typedef struct {
 	 * NULL.
 	 */
 	int (*on_ready)(void *userdata);
+	/* Members from here on were appended after 0.1.0; a caller built
+	 * against an older header gets their defaults. */
+	int pin_cpus;             /* pin each scan thread to its own CPU (default 0) */
 } fp_config_t;
 
 /* Counters of a scan, readable at any time with fp_scanner_stats(). */

@@ -191,7 +191,7 @@ def _ports(value: Ports) -> Optional[str]:
 
 _OPTIONS = ("rate", "retries", "wait", "states", "seed", "shard", "interface", "source_ip",
             "router_mac", "allow_reserved", "exclude", "exclude_file", "connect",
-            "send_threads", "telemetry", "udp_payloads")
+            "send_threads", "pin_cpus", "telemetry", "udp_payloads")
 
 
 class _Plan:
@@ -224,7 +224,7 @@ class _Plan:
         for name in ("interface", "source_ip", "router_mac"):
             if name in o:
                 f[name] = str(o[name]).encode()
-        for name in ("allow_reserved", "connect"):
+        for name in ("allow_reserved", "connect", "pin_cpus"):
             if name in o:
                 f[name] = 1 if o[name] else 0
         self.exclude = _strs(o["exclude"]) if "exclude" in o else []
@@ -481,7 +481,7 @@ def scan(targets: Targets, ports: Ports = None, *, target_file: Any = None,
     Options (fp_config_t): rate (pps, int or "300k"), retries, wait and
     telemetry (seconds), states ("open,closed", an iterable, or "all"), seed,
     shard ("K/N" or (K, N)), interface, source_ip, router_mac,
-    allow_reserved, connect, send_threads, exclude (spec or iterable),
+    allow_reserved, connect, send_threads, pin_cpus, exclude (spec or iterable),
     exclude_file, udp_payloads ({port: bytes}).
 
     Raises SpecError (a ValueError) at once for a malformed target, port

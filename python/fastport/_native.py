@@ -87,6 +87,7 @@ class FpConfig(ctypes.Structure):
         ("on_event", EVENT_CB),
         ("userdata", ctypes.c_void_p),
         ("on_ready", READY_CB),
+        ("pin_cpus", ctypes.c_int),
     ]
 
 

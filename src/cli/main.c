@@ -25,6 +25,7 @@ enum opt_id {
 	OPT_EXCLUDEFILE, OPT_ALLOW_RESERVED, OPT_SHARD, OPT_SEED, OPT_SOURCE_IP,
 	OPT_ROUTER_MAC, OPT_CONNECT, OPT_VERSION, OPT_INPUT_LIST, OPT_TELEMETRY, OPT_SEND_THREADS,
 	OPT_UDP_PAYLOAD, OPT_UDP_PAYLOAD_FILE, OPT_USER, OPT_NO_DROP, OPT_RESUME, OPT_RESUME_FILE,
+	OPT_PIN_CPUS,
 };
 
 /* The one table of options: parsing and the usage text both come from it. */
@@ -53,6 +54,7 @@ static const struct cli_opt {
 	{ "source-ip", OPT_SOURCE_IP, "IP", "source address of the probes" },
 	{ "router-mac", OPT_ROUTER_MAC, "MAC", "next-hop MAC address (skips ARP/NDP)" },
 	{ "send-threads", OPT_SEND_THREADS, "N", "sending threads (default: one per CPU, at most 8)" },
+	{ "pin-cpus", OPT_PIN_CPUS, NULL, "pin each sending thread, then the receiver, to its own CPU" },
 	{ "telemetry", OPT_TELEMETRY, "SEC", "seconds between telemetry events, 0 for none (default 1)" },
 	{ "resume-file", OPT_RESUME_FILE, "FILE", "on SIGINT/SIGTERM save progress to FILE (left empty when done)" },
 	{ "resume", OPT_RESUME, "FILE", "continue the scan saved in FILE (same targets and options)" },
@@ -438,6 +440,7 @@ int main(int argc, char **argv)
 		case OPT_CONNECT: cfg.connect = 1; break;
 		case OPT_USER: user = optarg; break;
 		case OPT_NO_DROP: sb_flags |= SANDBOX_KEEP_PRIVS; break;
+		case OPT_PIN_CPUS: cfg.pin_cpus = 1; break;
 		case OPT_RESUME: resume = optarg; break;
 		case OPT_RESUME_FILE: resume_out = optarg; break;
 		case OPT_QUIET: quiet = 1; break;

@@ -60,6 +60,7 @@ static const struct {
 	{ "restart_syscall", SB_ALL },/* a sleep resumed after SIGSTOP/SIGCONT */
 	{ "futex", SB_ALL },          /* mutexes, condition variables, pthread_join */
 	{ "set_robust_list", SB_ALL },/* a new sending thread starts */
+	{ "sched_setaffinity", SB_ALL },/* ... pinned to its CPU (--pin-cpus) */
 	{ "rseq", SB_ALL },
 	{ "exit", SB_ALL },           /* a thread ends */
 	{ "exit_group", SB_ALL },

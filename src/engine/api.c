@@ -58,17 +58,29 @@ static int dup_opt(const char *in, char **out)
 	return *out ? 0 : FP_ENOMEM;
 }
 
-int fp_scanner_new(const fp_config_t *cfg, fp_scanner_t **out, char *errbuf, size_t errlen)
+/*
+ * The size of fp_config_t in 0.1.0, the first release: a caller built
+ * against it passes that struct_size, and the members appended since take
+ * their defaults.
+ */
+#define CONFIG_SIZE_0_1_0 (offsetof(fp_config_t, on_ready) + sizeof(((fp_config_t *)0)->on_ready))
+
+int fp_scanner_new(const fp_config_t *user_cfg, fp_scanner_t **out, char *errbuf, size_t errlen)
 {
 	struct fp_scanner *s;
+	fp_config_t full, *cfg = &full;
 
 	if (!out)
 		return FP_EINVAL;
 	*out = NULL;
-	if (!cfg || cfg->struct_size < sizeof(fp_config_t)) {
+	if (!user_cfg || user_cfg->struct_size < CONFIG_SIZE_0_1_0) {
 		errf(errbuf, errlen, "configuration not initialised with fp_config_init()");
 		return FP_EINVAL;
 	}
+	fp_config_init(&full);
+	memcpy(&full, user_cfg, user_cfg->struct_size < sizeof(full) ? user_cfg->struct_size
+								      : sizeof(full));
+	full.struct_size = sizeof(full);
 	if (cfg->rate == 0) {
 		errf(errbuf, errlen, "rate must be at least 1 packet per second");
 		return FP_EINVAL;

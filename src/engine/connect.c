@@ -636,12 +636,21 @@ int engine_connect_scan(struct fp_scanner *s)
 	for (uint32_t i = 0; i < n && ret == 0; i++)
 		ret = cscan_init(&w[i], s, i, n, conc / n + (i < conc % n));
 	if (ret == 0)
+		ret = engine_pin_prepare(s);
+	if (ret == 0)
 		ret = engine_ready(s);
 	if (ret == 0)
 		ret = engine_begin_events(s);
 	for (uint32_t i = 0; i < n && ret == 0; i++) {
-		int rc = pthread_create(&w[i].thread, NULL, worker_main, &w[i]);
+		pthread_attr_t attr;
+		int rc;
 
+		if ((ret = engine_thread_attr(s, &attr, i)) < 0) {
+			fp_scanner_stop(s);
+			break;
+		}
+		rc = pthread_create(&w[i].thread, &attr, worker_main, &w[i]);
+		pthread_attr_destroy(&attr);
 		if (rc != 0) {
 			ret = scanner_fail(s, FP_ESYS, "cannot start a connect thread: %s", strerror(rc));
 			fp_scanner_stop(s);

@@ -7,6 +7,7 @@
  * no answer; the cooldown after each pass adapts to the round trips seen.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -442,6 +443,36 @@ out:
 	return NULL;
 }
 
+int engine_pin_prepare(struct fp_scanner *s)
+{
+	cpu_set_t set;
+
+	s->ncpus = 0;
+	if (!s->cfg.pin_cpus)
+		return 0;
+	if (sched_getaffinity(0, sizeof(set), &set) < 0)
+		return scanner_fail(s, FP_ESYS, "sched_getaffinity: %s", strerror(errno));
+	for (int c = 0; c < CPU_SETSIZE && s->ncpus < ARRAY_SIZE(s->cpus); c++)
+		if (CPU_ISSET(c, &set))
+			s->cpus[s->ncpus++] = (uint16_t)c;
+	return s->ncpus ? 0 : scanner_fail(s, FP_ESYS, "no CPU to pin the scan threads to");
+}
+
+int engine_thread_attr(struct fp_scanner *s, pthread_attr_t *a, uint32_t slot)
+{
+	cpu_set_t set;
+	int rc = pthread_attr_init(a);
+
+	if (rc == 0 && s->ncpus) {
+		CPU_ZERO(&set);
+		CPU_SET(s->cpus[slot % s->ncpus], &set);
+		rc = pthread_attr_setaffinity_np(a, sizeof(set), &set);
+		if (rc != 0)
+			pthread_attr_destroy(a);
+	}
+	return rc ? scanner_fail(s, FP_ESYS, "thread attributes: %s", strerror(rc)) : 0;
+}
+
 /* Positions walked in the current pass, over all senders. */
 static uint64_t pass_done(const struct fp_scanner *s)
 {
@@ -461,12 +492,19 @@ static int send_pass(struct fp_scanner *s, uint32_t pass)
 	for (uint32_t i = 0; i < s->nsenders; i++) {
 		struct sender *se = &s->senders[i];
 
+		pthread_attr_t attr;
+		int rc;
+
 		se->pass = pass;
 		se->done = 0;
 		se->err = 0;
 		se->finished = 0;
-		int rc = pthread_create(&se->thread, NULL, sender_main, se);
-
+		if ((ret = engine_thread_attr(s, &attr, i)) < 0) {
+			fp_scanner_stop(s);
+			break;
+		}
+		rc = pthread_create(&se->thread, &attr, sender_main, se);
+		pthread_attr_destroy(&attr);
 		if (rc != 0) {
 			ret = scanner_fail(s, FP_ESYS, "cannot start a sending thread: %s", strerror(rc));
 			fp_scanner_stop(s);
@@ -542,6 +580,8 @@ static int raw_scan(struct fp_scanner *s)
 	}
 	ret = rxring_open(&s->rx, s->ri.ifindex, s->pctx.src6 ? 0 : addr_v4(s->pctx.src4),
 			  s->err, sizeof(s->err));
+	if (ret == 0)
+		ret = engine_pin_prepare(s);
 	if (ret < 0)
 		goto out;
 	ret = engine_ready(s);
@@ -550,7 +590,16 @@ static int raw_scan(struct fp_scanner *s)
 	if (ret < 0)
 		goto out;
 	s->rx_stop = 0;
-	ret = pthread_create(&rx_thread, NULL, rx_main, s);
+	{
+		pthread_attr_t attr;
+
+		/* The receiver gets the CPU after the senders'. */
+		ret = engine_thread_attr(s, &attr, s->nsenders);
+		if (ret < 0)
+			goto out;
+		ret = pthread_create(&rx_thread, &attr, rx_main, s);
+		pthread_attr_destroy(&attr);
+	}
 	if (ret != 0) {
 		ret = scanner_fail(s, FP_ESYS, "cannot start the receive thread: %s", strerror(ret));
 		goto out;

@@ -62,6 +62,8 @@ struct fp_scanner {
 	struct sender *senders;
 	uint32_t nsenders;
 	struct route_info ri;
+	uint16_t cpus[64];      /* cfg.pin_cpus: CPUs the process may run on */
+	uint32_t ncpus;
 	uint64_t tel_last_ns, tel_last_sent;
 	uint64_t seed;          /* the order's seed in force (cfg.seed or random) */
 
@@ -122,6 +124,14 @@ void engine_tick(struct fp_scanner *s, uint64_t pos, uint64_t now);
 void engine_cooldown(struct fp_scanner *s, uint64_t pos, bool final);
 void engine_sleep_ns(uint64_t ns);
 int engine_connect_scan(struct fp_scanner *s);
+/*
+ * CPU pinning (cfg.pin_cpus): engine_pin_prepare reads the CPUs the process
+ * may use (before the sandbox closes); engine_thread_attr initialises *a
+ * for scan thread number slot, bound to one of them round robin. Both
+ * return 0 or FP_E* (s->err).
+ */
+int engine_pin_prepare(struct fp_scanner *s);
+int engine_thread_attr(struct fp_scanner *s, pthread_attr_t *a, uint32_t slot);
 /* Threads a method runs: cfg.send_threads, or one per CPU (at most 8),
  * fewer at low rates (below 1000 pps per thread) and for few probes. */
 uint32_t engine_senders(const struct fp_scanner *s);
