@@ -564,7 +564,9 @@ static int raw_scan(struct fp_scanner *s)
 	if (ret < 0)
 		goto out;
 	s->pctx.udp_user = &s->udp_user;
-	probe_ctx_setup(&s->pctx, NULL);
+	/* FASTPORT_COOKIE_IMPL (scalar, avx2, avx512) overrides the choice by
+	 * cpuid, for comparisons; an unknown name keeps the default. */
+	probe_ctx_setup(&s->pctx, getenv("FASTPORT_COOKIE_IMPL"));
 	s->senders = calloc(SENDERS_MAX, sizeof(*s->senders));
 	if (!s->senders) {
 		ret = scanner_fail(s, FP_ENOMEM, "out of memory");
@@ -671,6 +673,10 @@ int engine_begin_events(struct fp_scanner *s)
 	jbuf_lit(b, "\",\"method\":\"");
 	jbuf_lit(b, s->cfg.connect ? "connect" : "raw");
 	jbuf_char(b, '"');
+	if (!s->cfg.connect && s->pctx.ck.impl) {
+		jbuf_lit(b, ",\"cookie_impl\":");
+		jbuf_str(b, s->pctx.ck.impl);
+	}
 	if (s->ri.ifname[0]) {
 		jbuf_lit(b, ",\"interface\":");
 		jbuf_str(b, s->ri.ifname);
