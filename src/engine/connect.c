@@ -9,6 +9,13 @@
  * queue (IP_RECVERR), so that an ICMP port-unreachable is told apart from
  * a RST. The kernel's work for each connect() runs on the worker's CPU, so
  * workers scale it over the cores.
+ *
+ * System calls are most of the cost, so a socket whose attempt failed
+ * (refused, or a hard ICMP error: the kernel has closed it and we have read
+ * its error) is not closed but dissolved with connect(AF_UNSPEC) and used
+ * for the next probe of its family: it keeps its IP_RECVERR option and its
+ * edge-triggered epoll registration, which saves socket(), setsockopt(),
+ * epoll_ctl() and close() per probe.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -36,9 +43,14 @@
 #define BACKOFF_NS 10000000ull  /* pause when out of descriptors or ports */
 #define NIL UINT32_MAX
 
-/* One attempt in flight; slots are linked oldest first. */
+/*
+ * One socket: an attempt in flight (linked oldest first), or a spare
+ * dissolved socket waiting for the next probe of its family.
+ */
 struct slot {
 	int fd;
+	bool v6;                 /* the socket's family */
+	bool spare;
 	uint32_t prev, next;
 	uint32_t tries;          /* attempts made for this probe, this one included */
 	uint16_t port;
@@ -64,7 +76,8 @@ struct cscan {
 	int ep;
 	uint32_t conc;
 	struct slot *slots;
-	uint32_t *free_list, nfree;
+	uint32_t *free_list, nfree;      /* slots without a socket */
+	uint32_t *spares[2], nspare[2];  /* slots with a spare socket, by family */
 	uint32_t head, tail;     /* in-flight list, oldest at head */
 	uint32_t active;
 	struct retry *rq;        /* ring of conc entries */
@@ -134,6 +147,15 @@ static void list_unlink(struct cscan *c, uint32_t i)
 		c->tail = sl->prev;
 }
 
+/* Closes a socket of a slot not in the in-flight list and frees the slot. */
+static void slot_close(struct cscan *c, uint32_t i)
+{
+	close(c->slots[i].fd);
+	c->slots[i].fd = -1;
+	c->slots[i].spare = false;
+	c->free_list[c->nfree++] = i;
+}
+
 /*
  * Closes slot i's socket and frees the slot. A connected socket is closed
  * with SO_LINGER {1, 0}: a RST, no TIME_WAIT; one still connecting sends
@@ -147,9 +169,29 @@ static void slot_release(struct cscan *c, uint32_t i, bool connected)
 		setsockopt(c->slots[i].fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
 	}
 	list_unlink(c, i);
-	close(c->slots[i].fd);
-	c->slots[i].fd = -1;
-	c->free_list[c->nfree++] = i;
+	slot_close(c, i);
+	c->active--;
+	c->blocked = false;
+}
+
+/*
+ * Slot i's attempt failed with a hard error that SO_ERROR has returned:
+ * its socket is closed in the kernel's view. Dissolving the association
+ * makes it ready for another connect() (no state, no error left); the slot
+ * waits as a spare of its family. When that fails, it is closed instead.
+ */
+static void slot_recycle(struct cscan *c, uint32_t i)
+{
+	struct slot *sl = &c->slots[i];
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+
+	if (connect(sl->fd, &unspec, sizeof(unspec)) < 0) {
+		slot_release(c, i, false);
+		return;
+	}
+	list_unlink(c, i);
+	sl->spare = true;
+	c->spares[sl->v6][c->nspare[sl->v6]++] = i;
 	c->active--;
 	c->blocked = false;
 }
@@ -319,6 +361,8 @@ static void on_event(struct cscan *c, uint32_t i, uint32_t events, uint64_t now)
 	uint8_t state;
 	int err = 0;
 
+	if (sl->spare)
+		return; /* the wake-up of its dissolution */
 	if (getsockopt(sl->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 		err = errno;
 	if (err == 0 && (events & EPOLLOUT)) {
@@ -347,7 +391,63 @@ static void on_event(struct cscan *c, uint32_t i, uint32_t events, uint64_t now)
 	__atomic_fetch_add(&c->s->st.received, 1, __ATOMIC_RELAXED);
 	learn_rtt(c, rtt);
 	record(c, sl->addr, sl->port, state, reason, (int64_t)(rtt / 1000));
-	slot_release(c, i, state == FP_STATE_OPEN);
+	/* A hard error, read: the socket can serve again. Anything else
+	 * (open, or an ICMP error the kernel did not abort on) is closed. */
+	if (err != 0 && state != FP_STATE_OPEN)
+		slot_recycle(c, i);
+	else
+		slot_release(c, i, state == FP_STATE_OPEN);
+}
+
+/*
+ * A slot with a socket of the family for the next attempt: a spare one,
+ * or a free slot with a new socket (IP_RECVERR set, registered with the
+ * epoll set edge-triggered), closing a spare of the other family when no
+ * slot is free. Returns the slot, NIL when out of descriptors (nothing
+ * consumed), or NIL with *ret set to FP_E* (s->err).
+ */
+static uint32_t slot_acquire(struct cscan *c, bool v6, int *ret)
+{
+	struct epoll_event ev = { .events = EPOLLOUT | EPOLLET };
+	int fd, one = 1, err;
+	uint32_t i;
+
+	*ret = 0;
+	if (c->nspare[v6]) {
+		i = c->spares[v6][--c->nspare[v6]];
+		c->slots[i].spare = false;
+		return i;
+	}
+	if (!c->nfree && c->nspare[!v6])
+		slot_close(c, c->spares[!v6][--c->nspare[!v6]]);
+	if (!c->nfree)
+		return NIL;
+	fd = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		err = errno;
+		if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)
+			return NIL;
+		*ret = scanner_fail(c->s, FP_ESYS, "socket: %s", strerror(err));
+		return NIL;
+	}
+	if (setsockopt(fd, v6 ? SOL_IPV6 : SOL_IP, v6 ? IPV6_RECVERR : IP_RECVERR, &one,
+		       sizeof(one)) < 0) {
+		err = errno;
+		close(fd);
+		*ret = scanner_fail(c->s, FP_ESYS, "setsockopt: %s", strerror(err));
+		return NIL;
+	}
+	i = c->free_list[c->nfree - 1];
+	ev.data.u32 = i;
+	if (epoll_ctl(c->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		err = errno;
+		close(fd);
+		*ret = scanner_fail(c->s, FP_ESYS, "epoll_ctl: %s", strerror(err));
+		return NIL;
+	}
+	c->nfree--;
+	c->slots[i] = (struct slot){ .fd = fd, .v6 = v6 };
+	return i;
 }
 
 #define LAUNCH_BACKOFF 1
@@ -362,16 +462,15 @@ static int launch(struct cscan *c, u128 addr, uint16_t port, uint32_t tries, uin
 		struct sockaddr_in in;
 		struct sockaddr_in6 in6;
 	} sa;
-	struct epoll_event ev = { .events = EPOLLOUT };
-	bool v4 = addr_is_v4(addr);
+	bool v6 = !addr_is_v4(addr);
 	socklen_t salen;
 	const char *reason;
 	uint8_t state;
-	int fd, one = 1, err;
+	int err, ret;
 	uint32_t i;
 
 	memset(&sa, 0, sizeof(sa));
-	if (v4) {
+	if (!v6) {
 		sa.in.sin_family = AF_INET;
 		sa.in.sin_port = htons(port);
 		sa.in.sin_addr.s_addr = htonl(addr_v4(addr));
@@ -382,25 +481,15 @@ static int launch(struct cscan *c, u128 addr, uint16_t port, uint32_t tries, uin
 		addr_to_bytes(addr, sa.in6.sin6_addr.s6_addr);
 		salen = sizeof(sa.in6);
 	}
-	fd = socket(v4 ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		err = errno;
-		if (err == EMFILE || err == ENFILE || err == ENOBUFS || err == ENOMEM)
-			return LAUNCH_BACKOFF;
-		return scanner_fail(s, FP_ESYS, "socket: %s", strerror(err));
-	}
-	if (setsockopt(fd, v4 ? SOL_IP : SOL_IPV6, v4 ? IP_RECVERR : IPV6_RECVERR, &one,
-		       sizeof(one)) < 0) {
-		err = errno;
-		close(fd);
-		return scanner_fail(s, FP_ESYS, "setsockopt: %s", strerror(err));
-	}
-	if (connect(fd, &sa.sa, salen) == 0) {
+	i = slot_acquire(c, v6, &ret);
+	if (i == NIL)
+		return ret < 0 ? ret : LAUNCH_BACKOFF;
+	if (connect(c->slots[i].fd, &sa.sa, salen) == 0) {
 		err = 0;
 	} else {
 		err = errno;
 		if (err == EADDRNOTAVAIL || err == EAGAIN || err == ENOBUFS || err == ENOMEM) {
-			close(fd);
+			slot_close(c, i);
 			return LAUNCH_BACKOFF;
 		}
 	}
@@ -408,17 +497,14 @@ static int launch(struct cscan *c, u128 addr, uint16_t port, uint32_t tries, uin
 	/* A connect() that succeeded at once waits for its EPOLLOUT too, so
 	 * that one place tells a self-connection from an open port. */
 	if (err == 0 || err == EINPROGRESS || err == EINTR) {
-		i = c->free_list[--c->nfree];
-		ev.data.u32 = i;
-		if (epoll_ctl(c->ep, EPOLL_CTL_ADD, fd, &ev) < 0) {
-			err = errno;
-			c->nfree++;
-			close(fd);
-			return scanner_fail(s, FP_ESYS, "epoll_ctl: %s", strerror(err));
-		}
-		c->slots[i] = (struct slot){ .fd = fd, .prev = c->tail, .next = NIL,
-					     .tries = tries + 1, .port = port, .addr = addr,
-					     .start_ns = now };
+		struct slot *sl = &c->slots[i];
+
+		sl->prev = c->tail;
+		sl->next = NIL;
+		sl->tries = tries + 1;
+		sl->port = port;
+		sl->addr = addr;
+		sl->start_ns = now;
 		if (c->tail != NIL)
 			c->slots[c->tail].next = i;
 		else
@@ -428,7 +514,7 @@ static int launch(struct cscan *c, u128 addr, uint16_t port, uint32_t tries, uin
 		return 0;
 	}
 	/* Refused at once (loopback, local firewall, no route). */
-	close(fd);
+	slot_close(c, i);
 	if (!errno_result(err, &state, &reason))
 		return scanner_fail(s, FP_ESYS, "connect: %s", strerror(err));
 	__atomic_fetch_add(&s->st.received, 1, __ATOMIC_RELAXED);
@@ -570,14 +656,16 @@ static int cscan_init(struct cscan *c, struct fp_scanner *s, uint32_t id, uint32
 	c->cap_ns = (uint64_t)(s->cfg.wait_ms ? s->cfg.wait_ms : 1) * 1000000ull;
 	c->timeout_ns = TIMEOUT_START_NS < c->cap_ns ? TIMEOUT_START_NS : c->cap_ns;
 	c->slots = calloc(c->conc, sizeof(*c->slots));
+	for (uint32_t i = 0; c->slots && i < c->conc; i++)
+		c->slots[i].fd = -1;
 	c->free_list = calloc(c->conc, sizeof(*c->free_list));
 	c->rq = calloc(c->conc, sizeof(*c->rq));
-	if (!c->slots || !c->free_list || !c->rq)
+	c->spares[0] = calloc(c->conc, sizeof(*c->spares[0]));
+	c->spares[1] = calloc(c->conc, sizeof(*c->spares[1]));
+	if (!c->slots || !c->free_list || !c->rq || !c->spares[0] || !c->spares[1])
 		return scanner_fail(s, FP_ENOMEM, "out of memory for %u connections", c->conc);
-	for (uint32_t i = 0; i < c->conc; i++) {
-		c->slots[i].fd = -1;
+	for (uint32_t i = 0; i < c->conc; i++)
 		c->free_list[i] = c->conc - 1 - i;
-	}
 	c->nfree = c->conc;
 	c->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (c->ep < 0)
@@ -588,13 +676,16 @@ static int cscan_init(struct cscan *c, struct fp_scanner *s, uint32_t id, uint32
 static void cscan_free(struct cscan *c)
 {
 	if (c->slots)
-		for (uint32_t i = c->head; i != NIL; i = c->slots[i].next)
-			close(c->slots[i].fd);
+		for (uint32_t i = 0; i < c->conc; i++)
+			if (c->slots[i].fd >= 0)
+				close(c->slots[i].fd);
 	if (c->ep >= 0)
 		close(c->ep);
 	free(c->slots);
 	free(c->free_list);
 	free(c->rq);
+	free(c->spares[0]);
+	free(c->spares[1]);
 	jbuf_free(&c->buf);
 	c->slots = NULL;
 	c->ep = -1;
