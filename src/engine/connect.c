@@ -78,13 +78,17 @@ struct cscan {
 	struct slot *slots;
 	uint32_t *free_list, nfree;      /* slots without a socket */
 	uint32_t *spares[2], nspare[2];  /* slots with a spare socket, by family */
-	uint32_t head, tail;     /* in-flight list, oldest at head */
+	/* In-flight lists by family, oldest at head: each family has its
+	 * own timeout, learnt from its own round trips (an IPv6 path may
+	 * still wait for neighbour discovery when IPv4 answers already
+	 * come back in microseconds). */
+	uint32_t head[2], tail[2];
 	uint32_t active;
 	struct retry *rq;        /* ring of conc entries */
 	uint32_t rq_head, rq_len;
-	uint64_t timeout_ns;     /* per attempt, adaptive */
+	uint64_t timeout_ns[2];  /* per attempt, adaptive, by family */
 	uint64_t cap_ns;         /* --wait */
-	uint64_t max_rtt_ns;
+	uint64_t max_rtt_ns[2];
 	bool blocked;            /* out of descriptors or ports: wait for completions */
 };
 
@@ -140,11 +144,11 @@ static void list_unlink(struct cscan *c, uint32_t i)
 	if (sl->prev != NIL)
 		c->slots[sl->prev].next = sl->next;
 	else
-		c->head = sl->next;
+		c->head[sl->v6] = sl->next;
 	if (sl->next != NIL)
 		c->slots[sl->next].prev = sl->prev;
 	else
-		c->tail = sl->prev;
+		c->tail[sl->v6] = sl->prev;
 }
 
 /* Closes a socket of a slot not in the in-flight list and frees the slot. */
@@ -207,22 +211,23 @@ static void record(struct cscan *c, u128 addr, uint16_t port, uint8_t state,
 	engine_record(c->s, &c->buf, &f);
 }
 
-/* A round trip measured: the timeout moves towards 4 x the largest one. */
-static void learn_rtt(struct cscan *c, uint64_t rtt_ns)
+/* A round trip measured: the family's timeout moves towards 4 x its
+ * largest one. */
+static void learn_rtt(struct cscan *c, bool v6, uint64_t rtt_ns)
 {
 	uint64_t target;
 
-	if (rtt_ns > c->max_rtt_ns)
-		c->max_rtt_ns = rtt_ns;
-	target = c->max_rtt_ns * TIMEOUT_RTT_FACTOR;
+	if (rtt_ns > c->max_rtt_ns[v6])
+		c->max_rtt_ns[v6] = rtt_ns;
+	target = c->max_rtt_ns[v6] * TIMEOUT_RTT_FACTOR;
 	if (target < TIMEOUT_MIN_NS)
 		target = TIMEOUT_MIN_NS;
 	if (target > c->cap_ns)
 		target = c->cap_ns;
-	if (target >= c->timeout_ns)
-		c->timeout_ns = target;
+	if (target >= c->timeout_ns[v6])
+		c->timeout_ns[v6] = target;
 	else
-		c->timeout_ns -= (c->timeout_ns - target) / 8;
+		c->timeout_ns[v6] -= (c->timeout_ns[v6] - target) / 8;
 }
 
 /*
@@ -324,8 +329,9 @@ static void give_up(struct cscan *c, uint32_t i)
 /* Attempts whose time ran out (the list is oldest first). */
 static void expire(struct cscan *c, uint64_t now)
 {
-	while (c->head != NIL && now - c->slots[c->head].start_ns >= c->timeout_ns)
-		give_up(c, c->head);
+	for (int f = 0; f < 2; f++)
+		while (c->head[f] != NIL && now - c->slots[c->head[f]].start_ns >= c->timeout_ns[f])
+			give_up(c, c->head[f]);
 }
 
 /*
@@ -389,7 +395,7 @@ static void on_event(struct cscan *c, uint32_t i, uint32_t events, uint64_t now)
 		return;
 	}
 	__atomic_fetch_add(&c->s->st.received, 1, __ATOMIC_RELAXED);
-	learn_rtt(c, rtt);
+	learn_rtt(c, sl->v6, rtt);
 	record(c, sl->addr, sl->port, state, reason, (int64_t)(rtt / 1000));
 	/* A hard error, read: the socket can serve again. Anything else
 	 * (open, or an ICMP error the kernel did not abort on) is closed. */
@@ -499,17 +505,17 @@ static int launch(struct cscan *c, u128 addr, uint16_t port, uint32_t tries, uin
 	if (err == 0 || err == EINPROGRESS || err == EINTR) {
 		struct slot *sl = &c->slots[i];
 
-		sl->prev = c->tail;
+		sl->prev = c->tail[v6];
 		sl->next = NIL;
 		sl->tries = tries + 1;
 		sl->port = port;
 		sl->addr = addr;
 		sl->start_ns = now;
-		if (c->tail != NIL)
-			c->slots[c->tail].next = i;
+		if (c->tail[v6] != NIL)
+			c->slots[c->tail[v6]].next = i;
 		else
-			c->head = i;
-		c->tail = i;
+			c->head[v6] = i;
+		c->tail[v6] = i;
 		c->active++;
 		return 0;
 	}
@@ -619,10 +625,14 @@ static int run(struct cscan *c)
 		/* Sleep until the oldest attempt expires, the rate lets the
 		 * next one go, or a tick passes. */
 		tmo = TICK_MS;
-		if (c->head != NIL) {
-			uint64_t due = c->slots[c->head].start_ns + c->timeout_ns;
+		for (int f = 0; f < 2; f++) {
+			if (c->head[f] != NIL) {
+				uint64_t due = c->slots[c->head[f]].start_ns + c->timeout_ns[f];
+				int t = ceil_ms(due > now ? due - now : 0);
 
-			tmo = ceil_ms(due > now ? due - now : 0);
+				if (t < tmo)
+					tmo = t;
+			}
 		}
 		if (can_launch(c, j)) {
 			int r = launched >= LAUNCH_MAX ? 0 : ceil_ms(rate_wait);
@@ -650,11 +660,12 @@ static int run(struct cscan *c)
 static int cscan_init(struct cscan *c, struct fp_scanner *s, uint32_t id, uint32_t stride,
 		      uint32_t conc)
 {
-	*c = (struct cscan){ .s = s, .id = id, .stride = stride, .ep = -1, .head = NIL,
-			     .tail = NIL, .conc = conc };
+	*c = (struct cscan){ .s = s, .id = id, .stride = stride, .ep = -1,
+			     .head = { NIL, NIL }, .tail = { NIL, NIL }, .conc = conc };
 	jbuf_init(&c->buf);
 	c->cap_ns = (uint64_t)(s->cfg.wait_ms ? s->cfg.wait_ms : 1) * 1000000ull;
-	c->timeout_ns = TIMEOUT_START_NS < c->cap_ns ? TIMEOUT_START_NS : c->cap_ns;
+	c->timeout_ns[0] = c->timeout_ns[1] = TIMEOUT_START_NS < c->cap_ns ? TIMEOUT_START_NS
+									  : c->cap_ns;
 	c->slots = calloc(c->conc, sizeof(*c->slots));
 	for (uint32_t i = 0; c->slots && i < c->conc; i++)
 		c->slots[i].fd = -1;

@@ -54,3 +54,11 @@ echo "sigint: exit $rc after $ms ms"
 [ "$ms" -lt 1000 ] || die "SIGINT took $ms ms"
 tail -n 1 "$LAB_TMP/int.ndjson" | grep -q '"kind":"scan_completed".*"interrupted":true' ||
 	die "no interrupted scan_completed after SIGINT"
+
+# IPv4 and IPv6 in one scan: IPv4 answers in microseconds while the first
+# IPv6 attempts still wait for neighbour discovery; each family keeps its
+# own timeout, so none of them is given up early.
+scan 198.19.3.0/26 2001:2:0:1::/122 -p 22,80,9000 --connect --states open,closed,filtered \
+	--rate 50000 --wait 2 --allow-reserved -o "$LAB_TMP/mixed.ndjson" --quiet
+$PY "$LAB_DIR/truth.py" check basic "$LAB_TMP/mixed.ndjson" --method connect \
+	--targets 198.19.3.0/26,2001:2:0:1::/122 --ports 22,80,9000
