@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
-# Profile-guided optimisation of the fast mode, with gcc or clang (root: the
-# training scans run in a lab of network namespaces). docs/BUILDING.md, "Profile-guided
-# optimisation", describes it.
+# Profile-guided optimisation of the fast mode, with gcc or clang (as root:
+# the training scans run in a lab of network namespaces). docs/BUILDING.md,
+# "Profile-guided optimisation", describes it.
 #
 #   make pgo [CC=gcc|clang] [BUILD=build/fast]   instrument, train, merge, rebuild, check
 #   make pgo-use [CC=...] [BUILD=...]            rebuild from the profile already there
