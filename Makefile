@@ -203,7 +203,8 @@ help:
 	@echo 'make [MODE=fast|secure|debug] [CC=gcc|clang] [DSLLVM=/opt/dsllvm] [CPU=native|x86-64-v2]'
 	@echo '     [EXTRA_CFLAGS=...] [EXTRA_LDFLAGS=...] [V=1] [WERROR=1]'
 	@echo 'targets: all (default), unit, check-symbols, lab, fuzz, demo, test, clean,'
-	@echo '         examples, install, uninstall, check-install (mk/install.mk)'
+	@echo '         examples, install, uninstall, check-install (mk/install.mk),'
+	@echo '         pgo, pgo-use (profile-guided fast build, mk/pgo.mk)'
 
 # Further targets (release, packaging, benchmarks) live in mk/*.mk.
 -include $(sort $(wildcard mk/*.mk))

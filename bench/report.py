@@ -271,9 +271,12 @@ def main(res_path, docs):
     # ---- build modes
     w("## Build modes")
     w("")
-    w("Each mode built into build/bench/<mode>; baseline is the fast mode's sources with "
+    w("Each mode built into build/bench/<mode>; pgo is the fast mode with profile-guided "
+      "optimisation (`make pgo`, mk/pgo.mk: instrumented, trained on lab scans, rebuilt "
+      "with the profile; docs/BUILDING.md); baseline is the fast mode's sources with "
       "`-O2 -march=x86-64` and no LTO (MODE_CFLAGS/MODE_LDFLAGS overridden on the make "
-      "command line). Send rate into the drop sink (fastport command of the send row) and "
+      "command line). All modes are built first, then each run goes round the modes. "
+      "Send rate into the drop sink (fastport command of the send row) and "
       "the /16 x 5 scan with all states reported; \"findings\" is a hash of the sorted set "
       "of (address, port, state): equal hashes mean identical results.")
     w("")
@@ -300,11 +303,14 @@ def main(res_path, docs):
             fmt(med([r["duplicates"] for r in e]), 0), fmt(med([r["distinct_findings"] for r in e]), 0),
             ", ".join(hs)))
     w("")
-    w("Identical findings in every mode and run: **%s**. Send-rate ratios: fast/baseline **%s**, "
-      "fast/secure **%s**, fast/debug **%s**." % (
+    wall = {m: med([r["wall"] for r in mo.get(m, [])]) for m in builds}
+    w("Identical findings in every mode and run: **%s**. Send-rate ratios: pgo/fast **%s**, "
+      "fast/baseline **%s**, fast/secure **%s**, fast/debug **%s**; /16 x 5 wall time "
+      "fast/pgo **%s**." % (
           "yes" if len(hashes) == 1 else "NO (%d different sets)" % len(hashes),
+          ratio(kpm.get("pgo"), kpm.get("fast")),
           ratio(kpm.get("fast"), kpm.get("baseline")), ratio(kpm.get("fast"), kpm.get("secure")),
-          ratio(kpm.get("fast"), kpm.get("debug"))))
+          ratio(kpm.get("fast"), kpm.get("debug")), ratio(wall.get("fast"), wall.get("pgo"))))
     w("")
 
     # ---- connect

@@ -16,6 +16,7 @@
 
 #include "fastport.h"
 #include "cli/sandbox.h"
+#include "build_pgo.h"
 
 #define EXIT_USAGE 2
 
@@ -111,6 +112,8 @@ static void version(void)
 	printf("fastport %s\nbuild-id: %s\nbuild-mode: %s\nrevision: %s\ncompiler: %s\ncpu-target: %s\n",
 	       fp_version(), fp_build_id(), fp_build_mode(), fp_source_rev(), fp_compiler(),
 	       fp_cpu_target());
+	/* Profile-guided optimisation (mk/pgo.mk): no, instrumented or yes. */
+	printf("pgo: %s\n", FP_BUILD_PGO);
 }
 
 /* A whole number with an optional k/m/g suffix (x1000). */
