@@ -58,15 +58,32 @@ static int dup_opt(const char *in, char **out)
 	return *out ? 0 : FP_ENOMEM;
 }
 
-int fp_scanner_new(const fp_config_t *cfg, fp_scanner_t **out, char *errbuf, size_t errlen)
+/* The size of fp_config_t in 0.1.0, the first release: every member up to
+ * on_ready. A caller built against it passes this struct_size. */
+#define CONFIG_SIZE_0_1 offsetof(fp_config_t, send_path)
+
+int fp_scanner_new(const fp_config_t *in, fp_scanner_t **out, char *errbuf, size_t errlen)
 {
 	struct fp_scanner *s;
+	fp_config_t c;
+	const fp_config_t *cfg = &c;
 
 	if (!out)
 		return FP_EINVAL;
 	*out = NULL;
-	if (!cfg || cfg->struct_size < sizeof(fp_config_t)) {
+	if (!in || in->struct_size < CONFIG_SIZE_0_1) {
 		errf(errbuf, errlen, "configuration not initialised with fp_config_init()");
+		return FP_EINVAL;
+	}
+	/* Only the caller's struct_size bytes are its own; members appended
+	 * since keep their defaults, members of a newer caller are ignored. */
+	fp_config_init(&c);
+	memcpy(&c, in, in->struct_size < sizeof(c) ? in->struct_size : sizeof(c));
+	c.struct_size = sizeof(c);
+	if (cfg->send_path != FP_SEND_AUTO && cfg->send_path != FP_SEND_RING &&
+	    cfg->send_path != FP_SEND_XDP) {
+		errf(errbuf, errlen, "send path %d: expected FP_SEND_AUTO, FP_SEND_RING or FP_SEND_XDP",
+		     cfg->send_path);
 		return FP_EINVAL;
 	}
 	if (cfg->rate == 0) {
