@@ -106,14 +106,12 @@ static int mmap_offsets(int fd, struct xdp_mmap_offsets *off, bool *has_flags)
 		return -1;
 	}
 	{
-		uint64_t v1[4][3];
 		struct xdp_ring_offset *r[4] = { &off->rx, &off->tx, &off->fr, &off->cr };
 
-		memcpy(v1, u.v1, sizeof(v1));
 		for (int i = 0; i < 4; i++) {
-			r[i]->producer = v1[i][0];
-			r[i]->consumer = v1[i][1];
-			r[i]->desc = v1[i][2];
+			r[i]->producer = u.v1[i][0];
+			r[i]->consumer = u.v1[i][1];
+			r[i]->desc = u.v1[i][2];
 			r[i]->flags = UINT64_MAX;
 		}
 	}
