@@ -30,6 +30,22 @@ def ratio(a, b):
     return "%.2f" % (a / b) if a and b else "n/a"
 
 
+def paths_str(rs):
+    """The send paths fastport used in these runs, e.g. "xdp (1)"."""
+    seen = OrderedDict()
+    for r in rs:
+        if r.get("send_path") not in (None, "-"):
+            n = r.get("send_threads", "?")
+            seen["%s (%s thread%s)" % (r["send_path"], n, "" if n == 1 else "s")] = 1
+    return ", ".join(seen) or "-"
+
+
+def run_ratios(a, b):
+    """a/b kpps for each run both measured."""
+    bk = {r["run"]: r["kpps"] for r in b if r.get("kpps")}
+    return [r["kpps"] / bk[r["run"]] for r in a if r.get("kpps") and bk.get(r["run"])]
+
+
 def group(rows, kind, key="tool"):
     g = OrderedDict()
     for r in rows:
@@ -119,14 +135,28 @@ def main(res_path, docs):
       "and the last arrival; the rate is the same measure for every tool: "
       "(packets - 1) / (last - first)." % xdp.get("xdp_mode", "?"))
     w("")
-    w("| tool | median kpps | runs (kpps) | packets at sink (median) | probes asked |")
-    w("|---|---:|---|---:|---:|")
+    w("| tool | median kpps | runs (kpps) | packets at sink (median) | probes asked | send path (threads) |")
+    w("|---|---:|---|---:|---:|---|")
     kp = OrderedDict()
     for tool, rs in send.items():
         kp[tool] = med([r["kpps"] for r in rs])
-        w("| %s | **%s** | %s | %s | %s |" % (tool, fmt(kp[tool]), runs_str(rs, "kpps"),
-                                             fmt(med([r["packets"] for r in rs]), 0), rs[0]["probes"]))
+        w("| %s | **%s** | %s | %s | %s | %s |" % (tool, fmt(kp[tool]), runs_str(rs, "kpps"),
+                                                  fmt(med([r["packets"] for r in rs]), 0), rs[0]["probes"],
+                                                  paths_str(rs)))
     w("")
+    xr = run_ratios(send.get("fastport-xdp", []), send.get("fastport-ring", []))
+    x1 = run_ratios(send.get("fastport-xdp", []), send.get("fastport-ring-1t", []))
+    if xr:
+        w("fastport's two send paths, run by run (each run measures every tool once, so the "
+          "ratio of a run compares the paths under the same load): `--send-path xdp` / "
+          "`--send-path ring` median of the per-run ratios **%s** (runs: %s; ratio of the "
+          "medians %s)%s. The default (`auto`) sent with %s."
+          % ("%.2f" % med(xr), " / ".join("%.2f" % x for x in xr),
+             ratio(kp.get("fastport-xdp"), kp.get("fastport-ring")),
+             "; against the ring with one thread **%.2f** (runs: %s)"
+             % (med(x1), " / ".join("%.2f" % x for x in x1)) if x1 else "",
+             paths_str(send.get("fastport", []))))
+        w("")
     f = kp.get("fastport")
     w("Ratios (median kpps): fastport/masscan **%s**, fastport/zmap **%s**, fastport/trafgen **%s**"
       " (fastport with one send thread: /masscan %s, /zmap %s, /trafgen %s)."
@@ -138,10 +168,13 @@ def main(res_path, docs):
     w("")
     w("```")
     for tool, rs in send.items():
-        w("%-12s %s" % (tool, rs[0]["cmd"]))
+        w("%-16s %s" % (tool, rs[0]["cmd"]))
     w("```")
     w("")
-    w("Notes: fastport sends with its default thread count (one per CPU, at most 8) and "
+    w("Notes: fastport sends with its default send path (`auto`) and thread count (one per "
+      "CPU, at most 8; under the `xdp` path one per TX queue of the interface, and the lab's "
+      "veth has one), with `--send-path xdp` (fastport-xdp: AF_XDP sockets), `--send-path "
+      "ring` (fastport-ring: AF_PACKET TX rings, one per CPU; fastport-ring-1t: one), and "
       "with `--send-threads 1` (fastport-1t); zmap with `-T 2` (both CPUs), sending its one "
       "port %s times per address (`-P 16`) to reach the same probe count; masscan has one "
       "transmit thread. trafgen repeats one 74-byte SYN frame from one process (`-P 1`) with "

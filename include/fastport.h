@@ -146,8 +146,27 @@ enum {
 };
 
 /*
+ * Send paths of fp_config_t.send_path (raw scans; connect scans have none).
+ * FP_SEND_RING: an AF_PACKET TX ring per sending thread. FP_SEND_XDP: an
+ * AF_XDP socket per sending thread, each on its own TX queue of the
+ * interface. FP_SEND_AUTO: the path that measured faster on the machines
+ * fastport is benchmarked on (docs/DESIGN.md, "Send paths"), falling back
+ * to the other when it cannot be set up. The scan_started event names the
+ * path used ("scan":{"send_path":"ring"|"xdp",...}).
+ */
+enum {
+	FP_SEND_AUTO = 0,
+	FP_SEND_RING = 1,
+	FP_SEND_XDP = 2,
+};
+
+/*
  * Scanner configuration. Always start from fp_config_init(), then change
  * members; strings are copied by fp_scanner_new().
+ *
+ * Members are only ever appended. A caller built against an older header
+ * passes its smaller struct_size; the members it does not know keep their
+ * defaults. Appended after 0.1.0: pin_cpus, send_path.
  */
 typedef struct {
 	uint32_t struct_size;     /* set by fp_config_init() */
@@ -176,9 +195,18 @@ typedef struct {
 	 * NULL.
 	 */
 	int (*on_ready)(void *userdata);
-	/* Members from here on were appended after 0.1.0; a caller built
-	 * against an older header gets their defaults. */
+	/* Appended after 0.1.0. */
 	int pin_cpus;             /* pin each scan thread to its own CPU (default 0) */
+	/*
+	 * FP_SEND_* (default FP_SEND_AUTO). FP_SEND_XDP runs at most one
+	 * sending thread per TX queue of the interface that no other XDP
+	 * socket holds (fewer when RLIMIT_MEMLOCK allows fewer 2 MiB UMEMs),
+	 * and fails the scan before any event with FP_ENOTSUP, FP_EPERM or
+	 * FP_ENOMEM and a message when not even one XDP socket can be set up
+	 * (a kernel without AF_XDP, a driver that refuses, every queue taken,
+	 * too little lockable memory).
+	 */
+	int send_path;
 } fp_config_t;
 
 /* Counters of a scan, readable at any time with fp_scanner_stats(). */

@@ -191,7 +191,7 @@ def _ports(value: Ports) -> Optional[str]:
 
 _OPTIONS = ("rate", "retries", "wait", "states", "seed", "shard", "interface", "source_ip",
             "router_mac", "allow_reserved", "exclude", "exclude_file", "connect",
-            "send_threads", "pin_cpus", "telemetry", "udp_payloads")
+            "send_threads", "pin_cpus", "send_path", "telemetry", "udp_payloads")
 
 
 class _Plan:
@@ -221,6 +221,11 @@ class _Plan:
             f["shard"], f["shard_count"] = _shard(o["shard"])
         if "send_threads" in o:
             f["send_threads"] = _number("send_threads", o["send_threads"], 0, 2**32 - 1)
+        if "send_path" in o:
+            if o["send_path"] not in _native.SEND_PATHS:
+                raise SpecError("send_path: expected one of %s, got %r"
+                                % (", ".join(_native.SEND_PATHS), o["send_path"]))
+            f["send_path"] = _native.SEND_PATHS[o["send_path"]]
         for name in ("interface", "source_ip", "router_mac"):
             if name in o:
                 f[name] = str(o[name]).encode()
@@ -481,7 +486,8 @@ def scan(targets: Targets, ports: Ports = None, *, target_file: Any = None,
     Options (fp_config_t): rate (pps, int or "300k"), retries, wait and
     telemetry (seconds), states ("open,closed", an iterable, or "all"), seed,
     shard ("K/N" or (K, N)), interface, source_ip, router_mac,
-    allow_reserved, connect, send_threads, pin_cpus, exclude (spec or iterable),
+    allow_reserved, connect, send_threads, pin_cpus, send_path ("auto",
+    "ring" or "xdp"), exclude (spec or iterable),
     exclude_file, udp_payloads ({port: bytes}).
 
     Raises SpecError (a ValueError) at once for a malformed target, port

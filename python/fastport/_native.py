@@ -33,6 +33,8 @@ FP_ESYS = -12
 PROTOCOLS = {"tcp": 0, "udp": 1, "quic": 2}
 STATES = {"open": 0, "closed": 1, "filtered": 2, "open|filtered": 3}
 STATES_ALL = 0xF
+# fp_config_t.send_path: FP_SEND_AUTO, FP_SEND_RING, FP_SEND_XDP.
+SEND_PATHS = {"auto": 0, "ring": 1, "xdp": 2}
 
 FP_EVENT_SCAN_STARTED = 0
 FP_EVENT_PORT_STATE = 1
@@ -88,6 +90,7 @@ class FpConfig(ctypes.Structure):
         ("userdata", ctypes.c_void_p),
         ("on_ready", READY_CB),
         ("pin_cpus", ctypes.c_int),
+        ("send_path", ctypes.c_int),
     ]
 
 

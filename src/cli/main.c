@@ -27,6 +27,7 @@ enum opt_id {
 	OPT_ROUTER_MAC, OPT_CONNECT, OPT_VERSION, OPT_INPUT_LIST, OPT_TELEMETRY, OPT_SEND_THREADS,
 	OPT_UDP_PAYLOAD, OPT_UDP_PAYLOAD_FILE, OPT_USER, OPT_NO_DROP, OPT_RESUME, OPT_RESUME_FILE,
 	OPT_PIN_CPUS,
+	OPT_SEND_PATH,
 };
 
 /* The one table of options: parsing and the usage text both come from it. */
@@ -56,6 +57,7 @@ static const struct cli_opt {
 	{ "router-mac", OPT_ROUTER_MAC, "MAC", "next-hop MAC address (skips ARP/NDP)" },
 	{ "send-threads", OPT_SEND_THREADS, "N", "sending threads (default: one per CPU, at most 8)" },
 	{ "pin-cpus", OPT_PIN_CPUS, NULL, "pin each sending thread, then the receiver, to its own CPU" },
+	{ "send-path", OPT_SEND_PATH, "PATH", "auto (default), ring (AF_PACKET TX ring) or xdp (AF_XDP socket)" },
 	{ "telemetry", OPT_TELEMETRY, "SEC", "seconds between telemetry events, 0 for none (default 1)" },
 	{ "resume-file", OPT_RESUME_FILE, "FILE", "on SIGINT/SIGTERM save progress to FILE (left empty when done)" },
 	{ "resume", OPT_RESUME, "FILE", "continue the scan saved in FILE (same targets and options)" },
@@ -440,6 +442,16 @@ int main(int argc, char **argv)
 		case OPT_ROUTER_MAC: cfg.router_mac = optarg; break;
 		case OPT_TELEMETRY: cfg.telemetry_ms = parse_seconds_ms("telemetry", optarg, 3600); break;
 		case OPT_SEND_THREADS: cfg.send_threads = (uint32_t)parse_u64("send-threads", optarg, 1, 64); break;
+		case OPT_SEND_PATH:
+			if (!strcmp(optarg, "auto"))
+				cfg.send_path = FP_SEND_AUTO;
+			else if (!strcmp(optarg, "ring"))
+				cfg.send_path = FP_SEND_RING;
+			else if (!strcmp(optarg, "xdp"))
+				cfg.send_path = FP_SEND_XDP;
+			else
+				fatalx(EXIT_USAGE, "--send-path: unknown path '%s' (auto, ring, xdp)", optarg);
+			break;
 		case OPT_CONNECT: cfg.connect = 1; break;
 		case OPT_USER: user = optarg; break;
 		case OPT_NO_DROP: sb_flags |= SANDBOX_KEEP_PRIVS; break;
@@ -472,7 +484,11 @@ int main(int argc, char **argv)
 	}
 	cfg.out_fd = outfd;
 
-	if (!cfg.connect && !raw_permitted()) {
+	if (cfg.connect && cfg.send_path != FP_SEND_AUTO)
+		fatalx(EXIT_USAGE, "--send-path: a connect() scan sends through the kernel's TCP stack");
+	/* An explicit send path is a raw scan or nothing: it fails below
+	 * with a message instead of turning into a connect() scan. */
+	if (!cfg.connect && cfg.send_path == FP_SEND_AUTO && !raw_permitted()) {
 		fprintf(stderr, "%s: raw sockets are not permitted (root or CAP_NET_RAW needed): "
 			"scanning with --connect\n", prog);
 		cfg.connect = 1;

@@ -50,11 +50,11 @@ static const struct {
 	{ "lseek", SB_ALL },          /* a failed write: cut the output after its last */
 	{ "ftruncate", SB_ALL },      /* whole line (src/event/sink.c) */
 	{ "close", SB_ALL },          /* rings and sockets at the end; connect sockets */
-	{ "sendto", SB_ALL },         /* TX ring kick: send(fd, NULL, 0, MSG_DONTWAIT) */
+	{ "sendto", SB_ALL },         /* TX ring kick: send(fd, NULL, 0, MSG_DONTWAIT); AF_XDP kick */
 	{ "poll", SB_ALL },           /* RX ring: wait for a block */
 	{ "ppoll", SB_ALL },
 	{ "getsockopt", SB_ALL },     /* PACKET_STATISTICS (drops); SO_ERROR (connect) */
-	{ "clock_nanosleep", SB_ALL },/* pacing, cooldown, telemetry ticks */
+	{ "clock_nanosleep", SB_ALL },/* pacing, cooldown, telemetry ticks; AF_XDP completions */
 	{ "clock_gettime", SB_ALL },  /* the vDSO's fallback */
 	{ "gettimeofday", SB_ALL },
 	{ "restart_syscall", SB_ALL },/* a sleep resumed after SIGSTOP/SIGCONT */

@@ -81,6 +81,12 @@ int fp_scanner_new(const fp_config_t *user_cfg, fp_scanner_t **out, char *errbuf
 	memcpy(&full, user_cfg, user_cfg->struct_size < sizeof(full) ? user_cfg->struct_size
 								      : sizeof(full));
 	full.struct_size = sizeof(full);
+	if (cfg->send_path != FP_SEND_AUTO && cfg->send_path != FP_SEND_RING &&
+	    cfg->send_path != FP_SEND_XDP) {
+		errf(errbuf, errlen, "send path %d: expected FP_SEND_AUTO, FP_SEND_RING or FP_SEND_XDP",
+		     cfg->send_path);
+		return FP_EINVAL;
+	}
 	if (cfg->rate == 0) {
 		errf(errbuf, errlen, "rate must be at least 1 packet per second");
 		return FP_EINVAL;

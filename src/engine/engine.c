@@ -383,7 +383,7 @@ static void *sender_main(void *arg)
 		uint32_t t = (uint32_t)((now - s->t0) / 1000);
 
 		if (!allow) {
-			txring_kick(&se->tx, false);
+			txq_kick(&se->tx, false);
 			if (wait > 50000)
 				engine_sleep_ns(wait > 1000000 ? 1000000 : wait);
 			continue;
@@ -412,8 +412,8 @@ static void *sender_main(void *arg)
 				bool v6 = !addr_is_v4(dst[b]);
 				uint8_t *frame, *tag, want_tag = (uint8_t)(((proto[b] + 1) << 1) | v6);
 
-				while (!(frame = txring_next(&se->tx, &tag)))
-					if (txring_kick(&se->tx, true) < 0) {
+				while (!(frame = txq_next(&se->tx, &tag)))
+					if (txq_kick(&se->tx, true) < 0) {
 						err = errno;
 						goto out;
 					}
@@ -421,20 +421,20 @@ static void *sender_main(void *arg)
 					pr->prepare(&s->pctx, v6, frame, PROBE_MAX_FRAME);
 					*tag = want_tag;
 				}
-				txring_commit(&se->tx, (uint32_t)pr->make(&s->pctx, frame, dst[b], port[b],
-									 t, ck[b]));
+				txq_commit(&se->tx, (uint32_t)pr->make(&s->pctx, frame, dst[b], port[b],
+								      t, ck[b]));
 				sent++;
 			}
 		}
 		rc.released -= allow - sent;
-		if (txring_kick(&se->tx, false) < 0) {
+		if (txq_kick(&se->tx, false) < 0) {
 			err = errno;
 			goto out;
 		}
 		__atomic_fetch_add(&s->st.sent, sent, __ATOMIC_RELAXED);
 		__atomic_store_n(&se->done, j / n, __ATOMIC_RELAXED);
 	}
-	if (txring_kick(&se->tx, true) < 0)
+	if (txq_kick(&se->tx, true) < 0)
 		err = errno;
 out:
 	se->err = err;
@@ -551,7 +551,85 @@ uint32_t engine_senders(const struct fp_scanner *s)
 }
 
 /*
- * The raw-socket scan: path, TX rings (one per sender), RX ring and its
+ * The path FP_SEND_AUTO tries first, the one that sent faster in bench/run
+ * (docs/DESIGN.md, "Send paths"); the other is the fallback.
+ */
+#define SEND_PATH_PREFERRED FP_SEND_XDP
+
+static void close_senders(struct fp_scanner *s)
+{
+	for (uint32_t i = 0; i < s->nsenders; i++)
+		txq_close(&s->senders[i].tx);
+	s->nsenders = 0;
+}
+
+/*
+ * Opens n senders on path (FP_SEND_RING or FP_SEND_XDP); on failure none
+ * stays open. An XDP socket with its own UMEM takes a TX queue for itself
+ * (a second one cannot bind it, and one sharing the first one's UMEM would
+ * share its completion ring, which two threads would then have to lock),
+ * so XDP senders get one queue each, skipping queues that other XDP
+ * sockets hold: there are at most as many as free TX queues, and fewer
+ * when locked memory runs out after the first.
+ */
+static int open_path(struct fp_scanner *s, int path, uint32_t n)
+{
+	char why[sizeof(s->err)] = "";
+	uint32_t queues = path == FP_SEND_XDP ? xsk_tx_queues(s->ri.ifname) : n, q;
+	int ret = 0;
+
+	for (q = 0; q < queues && s->nsenders < n; q++) {
+		struct sender *se = &s->senders[s->nsenders];
+
+		se->s = s;
+		se->id = s->nsenders;
+		if (path == FP_SEND_XDP) {
+			se->tx.kind = TXQ_XDP;
+			ret = xsktx_open(&se->tx.xsk, s->ri.ifindex, q, why, sizeof(why));
+			if (ret == FP_ESTATE)
+				continue;
+		} else {
+			se->tx.kind = TXQ_RING;
+			ret = txring_open(&se->tx.ring, s->ri.ifindex, why, sizeof(why));
+		}
+		if (ret < 0)
+			break;
+		s->nsenders++;
+	}
+	if (s->nsenders == n || (path == FP_SEND_XDP && s->nsenders)) {
+		s->send_path = path;
+		s->xdp_zerocopy = path == FP_SEND_XDP && s->senders[0].tx.xsk.zerocopy;
+		return 0;
+	}
+	close_senders(s);
+	if (path == FP_SEND_RING)
+		return scanner_fail(s, ret, "%s", why);
+	if (ret == FP_ESTATE)
+		return scanner_fail(s, FP_ENOTSUP,
+				    "cannot send with AF_XDP on %s: each of its %u TX queues already has an XDP socket",
+				    s->ri.ifname, queues);
+	return scanner_fail(s, ret, "cannot send with AF_XDP on %s (queue %u): %s", s->ri.ifname, q, why);
+}
+
+/* The senders on the path asked for; with FP_SEND_AUTO the preferred one,
+ * else the other (s->send_fallback says why). */
+static int open_senders(struct fp_scanner *s)
+{
+	uint32_t n = engine_senders(s);
+	int ret;
+
+	s->send_fallback[0] = '\0';
+	if (s->cfg.send_path != FP_SEND_AUTO)
+		return open_path(s, s->cfg.send_path, n);
+	ret = open_path(s, SEND_PATH_PREFERRED, n);
+	if (ret == 0)
+		return 0;
+	snprintf(s->send_fallback, sizeof(s->send_fallback), "%s", s->err);
+	return open_path(s, SEND_PATH_PREFERRED == FP_SEND_XDP ? FP_SEND_RING : FP_SEND_XDP, n);
+}
+
+/*
+ * The raw-socket scan: path, TX queues (one per sender), RX ring and its
  * thread, the passes with their cooldowns.
  */
 static int raw_scan(struct fp_scanner *s)
@@ -572,14 +650,9 @@ static int raw_scan(struct fp_scanner *s)
 		ret = scanner_fail(s, FP_ENOMEM, "out of memory");
 		goto out;
 	}
-	for (uint32_t i = 0, n = engine_senders(s); i < n; i++) {
-		s->senders[i].s = s;
-		s->senders[i].id = i;
-		ret = txring_open(&s->senders[i].tx, s->ri.ifindex, s->err, sizeof(s->err));
-		if (ret < 0)
-			goto out;
-		s->nsenders = i + 1;
-	}
+	ret = open_senders(s);
+	if (ret < 0)
+		goto out;
 	ret = rxring_open(&s->rx, s->ri.ifindex, s->pctx.src6 ? 0 : addr_v4(s->pctx.src4),
 			  s->err, sizeof(s->err));
 	if (ret == 0)
@@ -619,8 +692,7 @@ out:
 		__atomic_store_n(&s->rx_stop, 1, __ATOMIC_RELEASE);
 		pthread_join(rx_thread, NULL);
 	}
-	for (uint32_t i = 0; i < s->nsenders; i++)
-		txring_close(&s->senders[i].tx);
+	close_senders(s);
 	free(s->senders);
 	s->senders = NULL;
 	s->nsenders = 0;
@@ -676,6 +748,22 @@ int engine_begin_events(struct fp_scanner *s)
 	if (!s->cfg.connect && s->pctx.ck.impl) {
 		jbuf_lit(b, ",\"cookie_impl\":");
 		jbuf_str(b, s->pctx.ck.impl);
+	}
+	if (s->nsenders) {
+		jbuf_lit(b, ",\"send_path\":\"");
+		jbuf_lit(b, s->send_path == FP_SEND_XDP ? "xdp" : "ring");
+		jbuf_char(b, '"');
+		if (s->send_path == FP_SEND_XDP) {
+			jbuf_lit(b, ",\"xdp_mode\":\"");
+			jbuf_lit(b, s->xdp_zerocopy ? "zerocopy" : "copy");
+			jbuf_char(b, '"');
+		}
+		jbuf_lit(b, ",\"send_threads\":");
+		jbuf_u64(b, s->nsenders);
+		if (s->send_fallback[0]) {
+			jbuf_lit(b, ",\"send_fallback\":");
+			jbuf_str(b, s->send_fallback);
+		}
 	}
 	if (s->ri.ifname[0]) {
 		jbuf_lit(b, ",\"interface\":");

@@ -16,10 +16,11 @@
 
 #define SENDERS_MAX 64
 
-/* One sending thread: its own TX ring and its slice of the positions. */
+/* One sending thread: its own TX queue (ring or XDP socket) and its slice
+ * of the positions. */
 struct sender {
 	struct fp_scanner *s;
-	struct txring tx;
+	struct txq tx;
 	pthread_t thread;
 	uint32_t id;
 	uint32_t pass;
@@ -61,6 +62,9 @@ struct fp_scanner {
 	struct rxring rx;
 	struct sender *senders;
 	uint32_t nsenders;
+	int send_path;          /* FP_SEND_RING or FP_SEND_XDP: what the senders use */
+	bool xdp_zerocopy;      /* FP_SEND_XDP in zero-copy mode */
+	char send_fallback[512];/* auto: why the preferred path could not be set up */
 	struct route_info ri;
 	uint16_t cpus[64];      /* cfg.pin_cpus: CPUs the process may run on */
 	uint32_t ncpus;

@@ -48,6 +48,8 @@ expect 2 "excluded" 198.19.0.0/24 -p 80 --allow-reserved --exclude 198.19.0.0/16
 expect 2 "2^40" 2001:2::/48 -p 80 --allow-reserved
 expect 2 "zz:zz" 198.19.0.1 -p 80 --allow-reserved --router-mac zz:zz
 expect 2 "--format" 198.19.0.1 -p 80 --format xml
+expect 2 "unknown path 'fast'" 198.19.0.1 -p 80 --send-path fast
+expect 2 "--send-path" 198.19.0.1 -p 80 --connect --send-path xdp
 printf 'not a state' > "$tmp/garbage.state"
 : > "$tmp/empty.state"
 expect 2 "cannot open" 198.19.0.1 -p 80 --allow-reserved --resume "$tmp/missing.state"

@@ -82,6 +82,17 @@ def test_open_only_by_default():
     assert got == {(str(net[i]), p, "tcp"): "open" for i in range(8) for p in OPEN}
 
 
+@pytest.mark.parametrize("path", ["ring", "xdp"])
+def test_send_path(path):
+    net = ipaddress.ip_network(TARGETS)
+    first8 = "%s-%s" % (net[0], net[7])
+    events = list(fastport.scan(first8, OPEN + CLOSED, rate=5000, wait=1, allow_reserved=True,
+                                telemetry=0, send_path=path))
+    assert events[0]["kind"] == "scan_started"
+    assert events[0]["scan"]["send_path"] == path
+    assert findings(events) == {(str(net[i]), p, "tcp"): "open" for i in range(8) for p in OPEN}
+
+
 def test_scan_batch(validate):
     net = ipaddress.ip_network(TARGETS)
     items = [(net[1], OPEN[0]), (str(net[2]), CLOSED[0], "tcp"), (str(net[3]), OPEN[-1], 0)]

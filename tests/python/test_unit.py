@@ -72,6 +72,7 @@ def test_bad_port_spec(ports, token):
     ({"router_mac": "zz:zz"}, "zz:zz"),
     ({"source_ip": "not-an-ip"}, "not-an-ip"),
     ({"exclude": "198.19.0.0/99"}, "198.19.0.0/99"),
+    ({"send_path": "dpdk"}, "dpdk"),
 ])
 def test_bad_option_value(options, word):
     with pytest.raises(ValueError) as e:

@@ -64,6 +64,9 @@ static void child(unsigned flags, int out_fd)
 	int fd;
 	bool filtered = sandbox_filters_syscalls();
 
+	/* An XDP socket opened before the drop, as the AF_XDP send path's. */
+	int xsk = socket(AF_XDP, SOCK_RAW | SOCK_CLOEXEC, 0);
+
 	CHILD_CHECK(sandbox_init(&sb, NULL, flags) == 0, "sandbox_init: %s", sb.err);
 	CHILD_CHECK(sandbox_enter(&sb) == 0, "sandbox_enter: %s", sb.err);
 
@@ -83,6 +86,13 @@ static void child(unsigned flags, int out_fd)
 
 		CHILD_CHECK(p != MAP_FAILED, "mmap: %s", strerror(errno));
 		CHILD_CHECK(munmap(p, 1 << 20) == 0, "munmap: %s", strerror(errno));
+	}
+	if (xsk >= 0) {
+		/* Its kick reaches the kernel (unbound: ENXIO), and it closes. */
+		errno = 0;
+		CHILD_CHECK(sendto(xsk, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno == ENXIO,
+			    "sendto on an XDP socket: %s", strerror(errno));
+		CHILD_CHECK(close(xsk) == 0, "close of an XDP socket: %s", strerror(errno));
 	}
 	CHILD_CHECK(pthread_create(&t, NULL, thread_main, &token) == 0, "pthread_create failed");
 	CHILD_CHECK(pthread_join(t, &ret) == 0 && ret == &token, "pthread_join failed");
@@ -117,6 +127,8 @@ static void child(unsigned flags, int out_fd)
 	fd = socket(AF_INET, SOCK_DGRAM, 0);
 	CHILD_CHECK(fd < 0 && errno == EPERM, "socket(AF_INET, SOCK_DGRAM): fd %d, %s", fd,
 		    strerror(errno));
+	fd = socket(AF_XDP, SOCK_RAW, 0);
+	CHILD_CHECK(fd < 0 && errno == EPERM, "socket(AF_XDP): fd %d, %s", fd, strerror(errno));
 	if (!(flags & SANDBOX_CONNECT)) {
 		fd = socket(AF_INET, SOCK_STREAM, 0);
 		CHILD_CHECK(fd < 0 && errno == EPERM, "raw mode: socket(AF_INET, SOCK_STREAM): fd %d, %s",
