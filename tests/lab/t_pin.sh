@@ -7,7 +7,7 @@ lab_listen $($PY "$LAB_DIR/truth.py" listen basic)
 $PY "$LAB_DIR/truth.py" nft basic | lab_nft
 ncpu=$(nproc)
 
-# affinity OUT ARGS...: a slow scan; writes each of its threads' allowed
+# affinity OUT ARGS...: a slow scan (two TX rings: two senders); writes each of its threads' allowed
 # CPUs (Cpus_allowed_list) to OUT while it runs, then stops it.
 affinity() {
 	local out=$1 seed=$RANDOM$RANDOM pid= n=0
@@ -32,13 +32,13 @@ affinity() {
 	wait "$bg" || true
 	[ "$n" -ge 3 ] || die "$n scan threads seen, want 3"
 }
-affinity "$LAB_TMP/pinned" --pin-cpus --send-threads 2
+affinity "$LAB_TMP/pinned" --pin-cpus --send-threads 2 --send-path ring
 echo "pinned threads' CPUs: $(echo $(cat "$LAB_TMP/pinned"))"
 while read -r c; do
 	[[ $c =~ ^[0-9]+$ ]] || die "a pinned thread may run on CPUs $c"
 done < "$LAB_TMP/pinned"
 if [ "$ncpu" -gt 1 ]; then
-	affinity "$LAB_TMP/free" --send-threads 2
+	affinity "$LAB_TMP/free" --send-threads 2 --send-path ring
 	echo "unpinned threads' CPUs: $(echo $(cat "$LAB_TMP/free"))"
 	while read -r c; do
 		[[ $c =~ ^[0-9]+$ ]] && die "an unpinned thread is bound to CPU $c"
