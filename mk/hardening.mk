@@ -21,4 +21,4 @@ verify-hardening: $(BIN) $(SO) $(FLAGS_FILE)
 ifneq ($(MODE),secure)
 	$(error verify-hardening checks the secure build: make MODE=secure verify-hardening)
 endif
-	$(Q)CC='$(CC)' mk/verify-hardening.sh $(BIN) $(SO) $(OBJ) $(FLAGS_FILE)
+	$(Q)CC='$(CC)' CRT_CET='$(CRT_CET)' mk/verify-hardening.sh $(BIN) $(SO) $(OBJ) $(FLAGS_FILE)

@@ -19,17 +19,19 @@ machine=$(readelf -hW "$bin" | sed -n 's/^ *Machine: *//p')
 x86=; [ "$machine" = "Advanced Micro Devices X86-64" ] && x86=1
 
 # The CET note (IBT, SHSTK) of a linked ELF is the AND over every input
-# object, the C library's start files included. Where those lack it (Debian
-# 12's glibc is not built with CET), no program linked against them can
-# carry it: then every object of ours must carry it instead, and the
-# linked files are excused, with a notice.
+# object, the start files included. The secure build links its own marked
+# start files where Debian's glibc lacks the mark (CRT_CET=1, mk/crt.mk):
+# then the linked files must carry the note and pass hardening-check in
+# full. Only a build that kept unmarked C library start files (CRT_CET=0)
+# is excused, with a notice; its objects are still checked below.
 crt_cet=1
-if [ -n "$x86" ]; then
+if [ -n "$x86" ] && [ "${CRT_CET:-0}" != 1 ]; then
 	for f in Scrt1.o crti.o crtn.o; do
 		p=$($CC -print-file-name=$f)
 		readelf -nW "$p" 2>/dev/null | grep -q 'x86 feature: IBT, SHSTK' || crt_cet=
 	done
 fi
+[ "${CRT_CET:-0}" = 1 ] && echo "start files: fastport's own (src/crt, mk/crt.mk), CET-marked"
 
 check_elf() {
 	local f=$1 kind=$2 dyn hdr prog notes syms
@@ -70,10 +72,21 @@ check_elf() {
 		if echo "$notes" | grep -q 'x86 feature: IBT, SHSTK'; then
 			ok "CET property note (IBT, SHSTK)"
 		elif [ -z "$crt_cet" ]; then
-			echo "  note CET property note absent: the C library's start files ($CC -print-file-name=Scrt1.o," \
-				"crti.o, crtn.o) lack IBT/SHSTK, so the linker drops it; our objects are checked below"
+			echo "  note CET property note absent: built with CRT_CET=0 and the C library's start files" \
+				"($CC -print-file-name=Scrt1.o, crti.o, crtn.o) lack IBT/SHSTK; our objects are checked below"
 		else
 			bad "no CET property note although the start files have it"
+		fi
+		if [ "${CRT_CET:-0}" = 1 ]; then
+			echo "$dyn" | grep -Eq '\((INIT|FINI)\)' && bad "DT_INIT/DT_FINI: legacy _init/_fini linked" ||
+				ok "no DT_INIT/DT_FINI (no legacy _init/_fini)"
+			if [ "$kind" = exe ]; then
+				local entry
+				entry=$(echo "$hdr" | sed -n 's/^ *Entry point address: *//p')
+				objdump -d --start-address="$entry" --stop-address=$((entry + 4)) "$f" 2>/dev/null |
+					grep -q 'endbr64' && ok "entry point $entry starts with endbr64" ||
+					bad "entry point $entry does not start with endbr64"
+			fi
 		fi
 	fi
 	# hardening-check: its control-flow check reads the same note.
