@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "fastport.h"
+#include "cli/payload_arg.h"
 #include "cli/sandbox.h"
 #include "build_pgo.h"
 
@@ -184,58 +185,24 @@ static uint32_t parse_states(const char *s)
 	return bits;
 }
 
-/* Decodes n hex digits (an even number) into out; false when malformed. */
-static bool hex_decode(const char *h, size_t n, uint8_t *out)
-{
-	if (n % 2)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = h[i];
-		int v;
-
-		if (c >= '0' && c <= '9')
-			v = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v = c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v = c - 'A' + 10;
-		else
-			return false;
-		if (i % 2)
-			out[i / 2] = (uint8_t)(out[i / 2] | v);
-		else
-			out[i / 2] = (uint8_t)(v << 4);
-	}
-	return true;
-}
-
 /*
  * One user payload, "PORT:HEX" (or "PORT HEX" in a file): where names the
  * option or file line for messages. Exits 2 on a malformed item.
  */
 static void add_udp_payload(fp_scanner_t *s, const char *where, const char *item, size_t len)
 {
-	size_t plen = 0, hoff;
-	unsigned long port = 0;
+	char err[640];
 	uint8_t *data;
+	uint16_t port;
+	size_t n;
 	int ret;
 
-	while (plen < len && item[plen] >= '0' && item[plen] <= '9' && plen < 6)
-		port = port * 10 + (unsigned long)(item[plen++] - '0');
-	if (!plen || plen == len || (item[plen] != ':' && item[plen] != ' ' && item[plen] != '\t') ||
-	    port > 65535)
-		fatalx(EXIT_USAGE, "%s: expected PORT:HEX with PORT from 0 to 65535, got '%.*s'", where,
-		       (int)len, item);
-	hoff = plen + 1;
-	while (item[plen] != ':' && hoff < len && (item[hoff] == ' ' || item[hoff] == '\t'))
-		hoff++;
-	data = malloc((len - hoff) / 2 + 1);
+	data = malloc(len / 2 + 1);
 	if (!data)
 		fatalx(1, "out of memory");
-	if (!hex_decode(item + hoff, len - hoff, data))
-		fatalx(EXIT_USAGE, "%s: invalid hex '%.*s' in '%.*s' (an even number of hex digits expected)",
-		       where, (int)(len - hoff), item + hoff, (int)len, item);
-	ret = fp_scanner_add_udp_payload(s, (uint16_t)port, data, (len - hoff) / 2);
+	if (!payload_item_parse(item, len, &port, data, &n, err, sizeof(err)))
+		fatalx(EXIT_USAGE, "%s: %s", where, err);
+	ret = fp_scanner_add_udp_payload(s, port, data, n);
 	free(data);
 	if (ret < 0)
 		fatalx(ret == FP_ENOMEM ? 1 : EXIT_USAGE, "%s: %s", where, fp_scanner_error(s));
@@ -245,21 +212,15 @@ static void add_udp_payload(fp_scanner_t *s, const char *where, const char *item
 static void add_udp_payload_file(fp_scanner_t *s, const char *path)
 {
 	char where[512], *line = NULL;
-	size_t cap = 0, lineno = 0;
+	size_t cap = 0, lineno = 0, a, b;
 	ssize_t n;
 	FILE *f = fopen(path, "r");
 
 	if (!f)
 		fatalx(EXIT_USAGE, "--udp-payload-file: cannot open '%s': %s", path, strerror(errno));
 	while ((n = getline(&line, &cap, f)) >= 0) {
-		size_t a = 0, b = strcspn(line, "#\r\n");
-
 		lineno++;
-		while (a < b && (line[a] == ' ' || line[a] == '\t'))
-			a++;
-		while (b > a && (line[b - 1] == ' ' || line[b - 1] == '\t'))
-			b--;
-		if (a == b)
+		if (!payload_line_trim(line, (size_t)n, &a, &b))
 			continue;
 		snprintf(where, sizeof(where), "--udp-payload-file: %s:%zu", path, lineno);
 		add_udp_payload(s, where, line + a, b - a);

@@ -50,6 +50,15 @@ expect 2 "zz:zz" 198.19.0.1 -p 80 --allow-reserved --router-mac zz:zz
 expect 2 "--format" 198.19.0.1 -p 80 --format xml
 expect 2 "unknown path 'fast'" 198.19.0.1 -p 80 --send-path fast
 expect 2 "--send-path" 198.19.0.1 -p 80 --connect --send-path xdp
+printf '# user payloads\n53 0001\n\n  161:zz # not hex\n' > "$tmp/payloads.txt"
+expect 2 "expected PORT:HEX with PORT from 0 to 65535, got '70000:00'" 198.19.0.1 -p U:53 \
+	--allow-reserved --udp-payload 70000:00
+expect 2 "expected PORT:HEX" 198.19.0.1 -p U:53 --allow-reserved --udp-payload 0001
+expect 2 "invalid hex 'zz'" 198.19.0.1 -p U:53 --allow-reserved --udp-payload 53:zz
+expect 2 "invalid hex 'abc'" 198.19.0.1 -p U:53 --allow-reserved --udp-payload 53:abc
+expect 2 "payloads.txt:4: invalid hex 'zz' in '161:zz'" 198.19.0.1 -p U:53 --allow-reserved \
+	--udp-payload-file "$tmp/payloads.txt"
+expect 2 "cannot open" 198.19.0.1 -p U:53 --allow-reserved --udp-payload-file "$tmp/missing.txt"
 printf 'not a state' > "$tmp/garbage.state"
 : > "$tmp/empty.state"
 expect 2 "cannot open" 198.19.0.1 -p 80 --allow-reserved --resume "$tmp/missing.state"
