@@ -180,6 +180,7 @@ build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(@D) build/fuzz/gen
 	@printf '#define FP_BUILD_VERSION "%s"\n#define FP_BUILD_MODE "fuzz"\n#define FP_BUILD_REV "%s"\n#define FP_BUILD_COMPILER "clang"\n#define FP_BUILD_CPU "generic"\n' '$(VERSION)' '$(REV)' > build/fuzz/gen/build_config.h
 	$(call quiet,FUZZ,$@)$(FUZZ_CC) $(FUZZ_FLAGS) -Ibuild/fuzz/gen -o $@ $< $(LIB_SRCS)
+build/fuzz/fuzz_config: src/cli/payload_arg.c src/cli/payload_arg.h
 fuzz-build: $(FUZZ_BINS)
 fuzz: $(FUZZ_BINS)
 	$(Q)tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BINS)
