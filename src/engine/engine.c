@@ -126,6 +126,11 @@ int engine_record(struct fp_scanner *s, struct jbuf *b, const struct finding *f)
 	STAT_ADD(s, valid, 1);
 	count_state(s, f->state);
 	__atomic_store_n(&s->last_new_ns, clock_ns(), __ATOMIC_RELAXED);
+	if (f->proto != FP_PROTO_TCP) {
+		__atomic_fetch_add(&s->dgram_answered, 1, __ATOMIC_RELAXED);
+		if (f->state == FP_STATE_CLOSED)
+			__atomic_store_n(&s->last_unreach_ns, clock_ns(), __ATOMIC_RELAXED);
+	}
 	if (f->rtt_us > 0) {
 		uint32_t old = __atomic_load_n(&s->max_rtt_us, __ATOMIC_RELAXED);
 
@@ -253,6 +258,55 @@ void engine_cooldown(struct fp_scanner *s, uint64_t pos, bool final)
 		if (now - start >= bound)
 			break;
 		if (now - start >= target && (last < start || now - last >= target / 2))
+			break;
+		engine_tick(s, pos, now);
+		engine_sleep_ns(5000000);
+	}
+}
+
+/*
+ * A closed UDP or QUIC port shows only through the target's ICMP port
+ * unreachable, and targets rate-limit those (Linux: a burst of 6 per
+ * destination, then one per second; docs/UDP.md). When this scan has seen
+ * such errors and left UDP/QUIC probes unanswered, a retry pass right away
+ * would meet an empty bucket: wait until ICMP_REFILL_NS after the last one
+ * (the bucket holds 6 again), never longer than --wait, before it.
+ */
+#define ICMP_REFILL_NS (6000ull * 1000 * 1000)
+
+static uint64_t dgram_probes(const struct fp_scanner *s)
+{
+	uint64_t n = 0;
+
+	if (s->plan.list) {
+		for (uint64_t i = 0; i < s->plan.n; i++)
+			n += (s->plan.list[i].pp >> 16) != FP_PROTO_TCP;
+		return n;
+	}
+	for (uint32_t i = 0; i < s->plan.ports->n; i++)
+		n += portset_proto(s->plan.ports->list[i]) != FP_PROTO_TCP;
+	return n * s->plan.addrs->count;
+}
+
+static void engine_icmp_wait(struct fp_scanner *s, uint64_t pos)
+{
+	uint64_t last = __atomic_load_n(&s->last_unreach_ns, __ATOMIC_RELAXED);
+	uint64_t answered = __atomic_load_n(&s->dgram_answered, __ATOMIC_RELAXED);
+	uint64_t start = clock_ns(), until;
+
+	if (!last || !s->dgram_probes)
+		return;
+	/* Every UDP/QUIC probe answered: nothing to retry (a sharded or
+	 * resumed run cannot tell, and waits). */
+	if (s->shard_n == s->plan.n && !s->resuming && answered >= s->dgram_probes)
+		return;
+	until = last + ICMP_REFILL_NS;
+	if (until > start + (uint64_t)s->cfg.wait_ms * 1000000ull)
+		until = start + (uint64_t)s->cfg.wait_ms * 1000000ull;
+	while (!engine_stopping(s)) {
+		uint64_t now = clock_ns();
+
+		if (now >= until)
 			break;
 		engine_tick(s, pos, now);
 		engine_sleep_ns(5000000);
@@ -665,6 +719,9 @@ static int raw_scan(struct fp_scanner *s)
 	if (ret < 0)
 		goto out;
 	s->rx_stop = 0;
+	s->dgram_probes = dgram_probes(s);
+	s->dgram_answered = 0;
+	s->last_unreach_ns = 0;
 	{
 		pthread_attr_t attr;
 
@@ -681,6 +738,8 @@ static int raw_scan(struct fp_scanner *s)
 	}
 	rx_started = true;
 	for (uint32_t pass = s->start_pass; pass <= s->cfg.retries && !engine_stopping(s); pass++) {
+		if (pass > s->start_pass)
+			engine_icmp_wait(s, s->shard_n);
 		STAT_SET(s, pass, pass);
 		ret = send_pass(s, pass);
 		if (ret < 0)

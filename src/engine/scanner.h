@@ -58,6 +58,9 @@ struct fp_scanner {
 	uint64_t t0;
 	uint64_t last_new_ns;   /* time of the last new finding (receiver) */
 	uint32_t max_rtt_us;    /* largest round trip seen (receiver) */
+	/* ICMP rate limits (engine_icmp_wait): UDP and QUIC probes of this
+	 * run, how many were answered, when the last closed one was seen. */
+	uint64_t dgram_probes, dgram_answered, last_unreach_ns;
 	int rx_stop;
 	struct rxring rx;
 	struct sender *senders;
