@@ -22,7 +22,7 @@ CRT_OBJS := $(CRT_DIR)/Scrt1.o $(CRT_DIR)/crti.o $(CRT_DIR)/crtn.o
 
 ifeq ($(CRT_CET),1)
 LDFLAGS_ALL += -B$(CRT_DIR)/ -Wl,-z,cet-report=error
-$(BIN) $(SO) $(UNIT_BINS) $(BUILD)/tests/test_sandbox: $(CRT_OBJS)
+$(BIN) $(SO) $(UNIT_BINS): $(CRT_OBJS)
 endif
 
 CRT_ASFLAGS = -fcf-protection=full -Isrc/crt -ffile-prefix-map=$(CURDIR)/= -ffile-prefix-map=$(CURDIR)=.

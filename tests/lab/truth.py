@@ -136,8 +136,9 @@ def validator():
     """A function that raises SystemExit naming the first schema violation of
     an event. Every event is checked: with fastjsonschema (the schema compiled
     to Python; it uses no keyword beyond draft 7, so the meaning is the same)
-    when it is installed, as it is about fifty times faster on the scans of
-    hundreds of thousands of events, else with jsonschema's 2020-12 validator.
+    when it is installed, as it is about nine times faster (2.7 s against
+    24 s for the 327,683 events of a /16 x 5 scan), else with jsonschema's
+    2020-12 validator.
     The first event of each kind always goes through jsonschema too."""
     import jsonschema
     with open(SCHEMA) as f:
