@@ -132,6 +132,18 @@ $(FLAGS_FILE): FORCE
 $(OBJ)/src/core/build_info.o: $(GEN)
 $(OBJ)/src/core/build_info.o: CFLAGS_ALL += -I$(BUILD)/gen
 
+# `fastport --version` names the profile-guided stage: a header of the CLI's
+# own, rewritten only when it changes, so a new revision still rebuilds
+# only build_info.o. mk/pgo.mk sets PGO_STATE (no, instrumented or yes).
+PGO_STATE ?= no
+PGO_HDR := $(BUILD)/gen/build_pgo.h
+$(PGO_HDR): FORCE
+	@mkdir -p $(@D)
+	@printf '#define FP_BUILD_PGO "%s"\n' '$(PGO_STATE)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(OBJ)/src/cli/main.o: $(PGO_HDR)
+$(OBJ)/src/cli/main.o: CFLAGS_ALL += -I$(BUILD)/gen
+
 $(OBJ)/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(call quiet,CC,$<)$(CC) $(CFLAGS_ALL) -c -o $@ $<
@@ -150,9 +162,12 @@ $(SO): $(LIB_OBJS) src/fastport.map
 
 # The program links the library's objects directly (whole-program LTO);
 # the archive's gcc LTO sections are stripped (they carry build paths).
+# libseccomp and libcap serve the CLI's privilege drop (src/cli/sandbox.c)
+# only: they go on the program's link line, never on the library's.
+CLI_LDLIBS := -lseccomp -lcap
 $(BIN): $(CLI_OBJS) $(LIB_OBJS)
 	@mkdir -p $(@D)
-	$(call quiet,LD,$@)$(CC) $(CFLAGS_ALL) -o $@ $(CLI_OBJS) $(LIB_OBJS) $(LDFLAGS_ALL) $(EXE_LDFLAGS)
+	$(call quiet,LD,$@)$(CC) $(CFLAGS_ALL) -o $@ $(CLI_OBJS) $(LIB_OBJS) $(LDFLAGS_ALL) $(EXE_LDFLAGS) $(CLI_LDLIBS)
 	$(Q)touch $@
 
 $(HDR): include/fastport.h
@@ -176,10 +191,17 @@ FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Isrc -fsanitize=fuzzer,address,undefined -pthread
-build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
-	@mkdir -p $(@D) build/fuzz/gen
-	@printf '#define FP_BUILD_VERSION "%s"\n#define FP_BUILD_MODE "fuzz"\n#define FP_BUILD_REV "%s"\n#define FP_BUILD_COMPILER "clang"\n#define FP_BUILD_CPU "generic"\n' '$(VERSION)' '$(REV)' > build/fuzz/gen/build_config.h
-	$(call quiet,FUZZ,$@)$(FUZZ_CC) $(FUZZ_FLAGS) -Ibuild/fuzz/gen -o $@ $< $(LIB_SRCS)
+# The harnesses share one generated identity header, made once by its own
+# rule (rewritten only when it changes), never by a harness's recipe: under
+# -j two recipes would write it while a third compiles with it.
+FUZZ_GEN := build/fuzz/gen/build_config.h
+$(FUZZ_GEN): FORCE
+	@mkdir -p $(@D)
+	@printf '#define FP_BUILD_VERSION "%s"\n#define FP_BUILD_MODE "fuzz"\n#define FP_BUILD_REV "%s"\n#define FP_BUILD_COMPILER "clang"\n#define FP_BUILD_CPU "generic"\n' '$(VERSION)' '$(REV)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(FUZZ_GEN)
+	@mkdir -p $(@D)
+	$(call quiet,FUZZ,$@)$(FUZZ_CC) $(FUZZ_FLAGS) -I$(dir $(FUZZ_GEN)) -o $@ $< $(LIB_SRCS)
 build/fuzz/fuzz_config: src/cli/payload_arg.c src/cli/payload_arg.h
 fuzz-build: $(FUZZ_BINS)
 fuzz: $(FUZZ_BINS)

@@ -2,12 +2,8 @@
 # Least privilege and hardening: the CLI's sandbox libraries, the sandbox
 # unit test, and `make MODE=secure verify-hardening`.
 
-# libseccomp and libcap serve the CLI's privilege drop (src/cli/sandbox.c)
-# only: they go on the fastport link line, never on the library's.
-CLI_LDLIBS := -lseccomp -lcap
-$(BIN): EXE_LDFLAGS += $(CLI_LDLIBS)
-
-# The sandbox test links the CLI's sandbox.o, which the library lacks.
+# The sandbox test links the CLI's sandbox.o, which the library lacks, and
+# its libraries (CLI_LDLIBS, in the Makefile).
 SANDBOX_OBJ := $(OBJ)/src/cli/sandbox.o
 $(BUILD)/tests/test_sandbox: tests/unit/test_sandbox.c $(SANDBOX_OBJ) tests/unit/unit.h $(FLAGS_FILE)
 	@mkdir -p $(@D)

@@ -72,16 +72,8 @@ endif
 # change of stage rebuilds every object.
 CFLAGS_ALL += $(PGO_FLAGS)
 
-# The CLI prints the stage in `fastport --version`; a header of its own,
-# rewritten only when it changes, so a new revision still rebuilds only
-# build_info.o.
-PGO_HDR := $(BUILD)/gen/build_pgo.h
-$(PGO_HDR): FORCE
-	@mkdir -p $(@D)
-	@printf '#define FP_BUILD_PGO "%s"\n' '$(PGO_STATE)' > $@.tmp
-	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
-$(OBJ)/src/cli/main.o: $(PGO_HDR)
-$(OBJ)/src/cli/main.o: CFLAGS_ALL += -I$(BUILD)/gen
+# The CLI prints the stage in `fastport --version` (the Makefile writes it
+# into $(PGO_HDR) from PGO_STATE).
 
 # The training driver: one library scan per run, linked like the program
 # (the library's objects, whole-program LTO), no sandbox.

@@ -108,6 +108,8 @@ endif
 # stop the world under qemu-user, so leaks are left to the native debug run.
 # qemu-user refuses prctl(PR_SET_SECCOMP) (a guest filter would apply to the
 # emulator's own system calls), so the sandbox test runs natively only.
+# UNIT_UNDER=qemu-user tells the runner which skips tests/unit/skips-allowed
+# permits here.
 QEMU_UNIT_SKIP ?= test_sandbox
 QEMU_UNIT_BINS = $(filter-out $(QEMU_UNIT_SKIP:%=$(BUILD)/tests/%),$(UNIT_BINS))
 cross-unit-run: $(QEMU_UNIT_BINS)
@@ -118,7 +120,7 @@ cross-unit-run: $(QEMU_UNIT_BINS)
 		{ echo '#!/bin/sh'; \
 		  echo 'ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=0} exec $(QEMU) -E LD_LIBRARY_PATH=$(CROSS_LIBDIR) $(CURDIR)/'"$$t"' "$$@"'; \
 		} > $$w; chmod +x $$w; done
-	$(Q)tests/unit/run $(QEMU_UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/qemu/%)
+	$(Q)UNIT_UNDER=qemu-user tests/unit/run $(QEMU_UNIT_BINS:$(BUILD)/tests/%=$(BUILD)/qemu/%)
 
 release-help:
 	@echo 'release: dist [DIST_CPU=x86-64-v2], repro-check [REPRO_MODES=...], deb,'

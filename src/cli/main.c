@@ -1,116 +1,93 @@
 /* SPDX-License-Identifier: MIT */
-/* The fastport command: options from one table, a scan, exit status. */
-#include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
-#include <inttypes.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdbool.h>
+/* The fastport command: subcommands from one table, which also writes the usage text. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/socket.h>
 
 #include "fastport.h"
-#include "cli/payload_arg.h"
-#include "cli/sandbox.h"
+#include "cli/cli.h"
 #include "build_pgo.h"
 
-#define EXIT_USAGE 2
+static cli_main_fn cmd_help, cmd_version;
 
-enum opt_id {
-	OPT_PORTS = 'p', OPT_OUTPUT = 'o', OPT_IFACE = 'i', OPT_HELP = 'h', OPT_QUIET = 'q',
-	OPT_RATE = 256, OPT_RETRIES, OPT_WAIT, OPT_FORMAT, OPT_STATES, OPT_EXCLUDE,
-	OPT_EXCLUDEFILE, OPT_ALLOW_RESERVED, OPT_SHARD, OPT_SEED, OPT_SOURCE_IP,
-	OPT_ROUTER_MAC, OPT_CONNECT, OPT_VERSION, OPT_INPUT_LIST, OPT_TELEMETRY, OPT_SEND_THREADS,
-	OPT_UDP_PAYLOAD, OPT_UDP_PAYLOAD_FILE, OPT_USER, OPT_NO_DROP, OPT_RESUME, OPT_RESUME_FILE,
-	OPT_PIN_CPUS,
-	OPT_SEND_PATH,
-};
-
-/* The one table of options: parsing and the usage text both come from it. */
-static const struct cli_opt {
+/*
+ * Every subcommand: its name, its entry point, what follows its name on
+ * the usage line, one line on what it does, and its own help (NULL: the
+ * usage line says it all). The first is the default command: a first word
+ * that is no command and does not look like one (an option, an address, a
+ * CIDR block, a range) starts it with every argument, so the bare
+ * `fastport [OPTIONS] TARGET...` is `fastport scan [OPTIONS] TARGET...`.
+ */
+static const struct cli_cmd {
 	const char *name;
-	int id;
-	const char *arg;  /* NULL: a flag */
-	const char *help;
-} cli_opts[] = {
-	{ "ports", OPT_PORTS, "SPEC", "ports: 22,80-90 ('-' all); T: tcp, U: udp, Q: quic prefixes" },
-	{ "input-list", OPT_INPUT_LIST, "FILE", "read targets from FILE (also -iL FILE; '#' comments)" },
-	{ "rate", OPT_RATE, "PPS", "packets per second cap, e.g. 300000 or 300k (default 10000)" },
-	{ "retries", OPT_RETRIES, "N", "extra probes per target when no answer came (default 1)" },
-	{ "wait", OPT_WAIT, "SEC", "longest cooldown after the last probe (default 5)" },
-	{ "output", OPT_OUTPUT, "FILE", "write events to FILE (default: standard output)" },
-	{ "format", OPT_FORMAT, "FMT", "ndjson (threat_event_v1, default) or list" },
-	{ "states", OPT_STATES, "LIST", "states to report: open,closed,filtered,open|filtered,all (default open)" },
-	{ "udp-payload", OPT_UDP_PAYLOAD, "PORT:HEX", "send these bytes to UDP PORT instead of the built-in payload" },
-	{ "udp-payload-file", OPT_UDP_PAYLOAD_FILE, "FILE", "UDP payloads from FILE: lines 'PORT HEX' or 'PORT:HEX'" },
-	{ "exclude", OPT_EXCLUDE, "SPEC", "never probe these addresses, CIDRs or ranges" },
-	{ "excludefile", OPT_EXCLUDEFILE, "FILE", "never probe the addresses listed in FILE" },
-	{ "allow-reserved", OPT_ALLOW_RESERVED, NULL, "permit benchmark, documentation and reserved ranges" },
-	{ "shard", OPT_SHARD, "K/N", "scan part K of N (K from 1 to N) of the work" },
-	{ "seed", OPT_SEED, "N", "seed of the probe order (same seed, same order)" },
-	{ "interface", OPT_IFACE, "IFACE", "send and receive on IFACE" },
-	{ "source-ip", OPT_SOURCE_IP, "IP", "source address of the probes" },
-	{ "router-mac", OPT_ROUTER_MAC, "MAC", "next-hop MAC address (skips ARP/NDP)" },
-	{ "send-threads", OPT_SEND_THREADS, "N", "sending threads (default: one per CPU, at most 8)" },
-	{ "pin-cpus", OPT_PIN_CPUS, NULL, "pin each sending thread, then the receiver, to its own CPU" },
-	{ "send-path", OPT_SEND_PATH, "PATH", "auto (default), ring (AF_PACKET TX ring) or xdp (AF_XDP socket)" },
-	{ "telemetry", OPT_TELEMETRY, "SEC", "seconds between telemetry events, 0 for none (default 1)" },
-	{ "resume-file", OPT_RESUME_FILE, "FILE", "on SIGINT/SIGTERM save progress to FILE (left empty when done)" },
-	{ "resume", OPT_RESUME, "FILE", "continue the scan saved in FILE (same targets and options)" },
-	{ "connect", OPT_CONNECT, NULL, "TCP connect() scan (no privileges needed)" },
-	{ "user", OPT_USER, "NAME", "as root: become NAME once the sockets are open (default nobody)" },
-	{ "no-drop", OPT_NO_DROP, NULL, "keep the user and capabilities (the syscall filter stays)" },
-	{ "quiet", OPT_QUIET, NULL, "no progress line on standard error" },
-	{ "version", OPT_VERSION, NULL, "print version and build identity" },
-	{ "help", OPT_HELP, NULL, "print this help" },
+	cli_main_fn *run;
+	const char *args;
+	const char *summary;
+	cli_usage_fn *usage;
+} cli_cmds[] = {
+	{ "scan", cmd_scan, "[OPTIONS] TARGET...", "scan ports, report each finding as an event (default)",
+	  cmd_scan_usage },
+	{ "help", cmd_help, "[COMMAND]", "show this help, or the options of COMMAND", NULL },
+	{ "version", cmd_version, "", "print the version and build identity", NULL },
 };
 
-static const char *prog = "fastport";
-static fp_scanner_t *volatile g_scanner;
-static volatile sig_atomic_t g_signals;
+#define NCMDS (sizeof(cli_cmds) / sizeof(cli_cmds[0]))
 
-static void fatalx(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
-static void fatalx(int code, const char *fmt, ...)
+const char *cli_help = CLI_PROG " --help";
+
+void fatalx(int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "%s: ", prog);
+	fprintf(stderr, "%s: ", CLI_PROG);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	if (code == EXIT_USAGE)
-		fprintf(stderr, "Try '%s --help' for more information.\n", prog);
+		fprintf(stderr, "Try '%s' for more information.\n", cli_help);
 	exit(code);
 }
 
-static void usage(void)
+static const struct cli_cmd *cmd_find(const char *name)
 {
-	printf("Usage: %s [OPTIONS] TARGET...\n"
-	       "Scan TCP (stateless SYN or connect), UDP and QUIC ports and report each finding\n"
-	       "as a threat_event_v1 event.\n"
-	       "TARGETs are IPv4/IPv6 addresses, CIDR blocks and A-B ranges.\n\nOptions:\n", prog);
-	for (size_t i = 0; i < sizeof(cli_opts) / sizeof(cli_opts[0]); i++) {
-		const struct cli_opt *o = &cli_opts[i];
-		char left[64];
-
-		if (o->id < 256)
-			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->id, o->name,
-				 o->arg ? " " : "", o->arg ? o->arg : "");
-		else
-			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
-				 o->arg ? o->arg : "");
-		printf("  %-28s %s\n", left, o->help);
-	}
-	printf("\nExit status: 0 done, 1 runtime failure, 2 usage error.\n");
+	for (size_t i = 0; i < NCMDS; i++)
+		if (!strcmp(cli_cmds[i].name, name))
+			return &cli_cmds[i];
+	return NULL;
 }
 
-static void version(void)
+void cli_usage(FILE *f, const char *name)
+{
+	const struct cli_cmd *c = name ? cmd_find(name) : NULL;
+
+	if (c) {
+		fprintf(f, "Usage: %s %s%s%s\n", CLI_PROG, c->name, *c->args ? " " : "", c->args);
+		if (c == &cli_cmds[0])
+			fprintf(f, "       %s %s   (the same: %s is the default command)\n",
+				CLI_PROG, c->args, c->name);
+		if (c->usage)
+			c->usage(f);
+		else
+			fprintf(f, "%c%s.\n", c->summary[0] - 'a' + 'A', c->summary + 1);
+		return;
+	}
+	fprintf(f, "Usage: %s [%s] %s\n       %s COMMAND [ARGS...]\n\nCommands:\n", CLI_PROG,
+		cli_cmds[0].name, cli_cmds[0].args, CLI_PROG);
+	for (size_t i = 0; i < NCMDS; i++) {
+		char left[64];
+
+		snprintf(left, sizeof(left), "%s %s", cli_cmds[i].name, cli_cmds[i].args);
+		fprintf(f, "  %-26s %s\n", left, cli_cmds[i].summary);
+	}
+	fprintf(f, "\nWithout a command fastport runs %s, whose options follow; '%s help COMMAND'\n"
+		"shows a command's own.\n\n", cli_cmds[0].name, CLI_PROG);
+	cli_cmds[0].usage(f);
+}
+
+void cli_version(void)
 {
 	printf("fastport %s\nbuild-id: %s\nbuild-mode: %s\nrevision: %s\ncompiler: %s\ncpu-target: %s\n",
 	       fp_version(), fp_build_id(), fp_build_mode(), fp_source_rev(), fp_compiler(),
@@ -119,451 +96,66 @@ static void version(void)
 	printf("pgo: %s\n", FP_BUILD_PGO);
 }
 
-/* A whole number with an optional k/m/g suffix (x1000). */
-static uint64_t parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max)
+static bool is_help(const char *a)
 {
-	char *end;
-	unsigned long long v;
-	uint64_t mul = 1;
-
-	errno = 0;
-	if (!*s || *s == '-' || *s == '+')
-		fatalx(EXIT_USAGE, "--%s: invalid number '%s'", opt, s);
-	v = strtoull(s, &end, 10);
-	if (*end == 'k' || *end == 'K')
-		mul = 1000, end++;
-	else if (*end == 'm' || *end == 'M')
-		mul = 1000000, end++;
-	else if (*end == 'g' || *end == 'G')
-		mul = 1000000000, end++;
-	if (errno || *end || end == s)
-		fatalx(EXIT_USAGE, "--%s: invalid number '%s'", opt, s);
-	if (v > max / mul || v * mul < min || v * mul > max)
-		fatalx(EXIT_USAGE, "--%s: %s is out of range (%" PRIu64 "-%" PRIu64 ")", opt, s, min, max);
-	return v * mul;
+	return !strcmp(a, "--help") || !strcmp(a, "-h");
 }
 
-static uint32_t parse_seconds_ms(const char *opt, const char *s, double max)
+static int cmd_help(int argc, char **argv)
 {
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || *end || end == s || !(v >= 0) || v > max)
-		fatalx(EXIT_USAGE, "--%s: invalid number of seconds '%s' (0-%g)", opt, s, max);
-	return (uint32_t)(v * 1000 + 0.5);
-}
-
-static uint32_t parse_states(const char *s)
-{
-	static const struct { const char *name; uint32_t bits; } names[] = {
-		{ "open", 1U << FP_STATE_OPEN }, { "closed", 1U << FP_STATE_CLOSED },
-		{ "filtered", 1U << FP_STATE_FILTERED },
-		{ "open|filtered", 1U << FP_STATE_OPEN_FILTERED }, { "all", FP_STATES_ALL },
-	};
-	uint32_t bits = 0;
-	const char *p = s;
-
-	while (*p) {
-		size_t len = strcspn(p, ",");
-		uint32_t b = 0;
-
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-			if (strlen(names[i].name) == len && !strncmp(p, names[i].name, len))
-				b = names[i].bits;
-		if (!b)
-			fatalx(EXIT_USAGE, "--states: unknown state '%.*s' (open, closed, filtered, open|filtered, all)",
-			       (int)len, p);
-		bits |= b;
-		p += len;
-		if (*p == ',' && !*++p)
-			fatalx(EXIT_USAGE, "--states: empty state in '%s'", s);
-	}
-	if (!bits)
-		fatalx(EXIT_USAGE, "--states: no state given");
-	return bits;
-}
-
-/*
- * One user payload, "PORT:HEX" (or "PORT HEX" in a file): where names the
- * option or file line for messages. Exits 2 on a malformed item.
- */
-static void add_udp_payload(fp_scanner_t *s, const char *where, const char *item, size_t len)
-{
-	char err[640];
-	uint8_t *data;
-	uint16_t port;
-	size_t n;
-	int ret;
-
-	data = malloc(len / 2 + 1);
-	if (!data)
-		fatalx(1, "out of memory");
-	if (!payload_item_parse(item, len, &port, data, &n, err, sizeof(err)))
-		fatalx(EXIT_USAGE, "%s: %s", where, err);
-	ret = fp_scanner_add_udp_payload(s, port, data, n);
-	free(data);
-	if (ret < 0)
-		fatalx(ret == FP_ENOMEM ? 1 : EXIT_USAGE, "%s: %s", where, fp_scanner_error(s));
-}
-
-/* A file of "PORT HEX" or "PORT:HEX" lines; '#' starts a comment. */
-static void add_udp_payload_file(fp_scanner_t *s, const char *path)
-{
-	char where[512], *line = NULL;
-	size_t cap = 0, lineno = 0, a, b;
-	ssize_t n;
-	FILE *f = fopen(path, "r");
-
-	if (!f)
-		fatalx(EXIT_USAGE, "--udp-payload-file: cannot open '%s': %s", path, strerror(errno));
-	while ((n = getline(&line, &cap, f)) >= 0) {
-		lineno++;
-		if (!payload_line_trim(line, (size_t)n, &a, &b))
-			continue;
-		snprintf(where, sizeof(where), "--udp-payload-file: %s:%zu", path, lineno);
-		add_udp_payload(s, where, line + a, b - a);
-	}
-	if (ferror(f))
-		fatalx(1, "--udp-payload-file: reading '%s': %s", path, strerror(errno));
-	free(line);
-	fclose(f);
-}
-
-/* Whether this process may open the raw sockets of a SYN scan. */
-static bool raw_permitted(void)
-{
-	int fd = socket(AF_PACKET, SOCK_RAW, 0);
-
-	if (fd < 0)
-		return errno != EPERM && errno != EACCES;
-	close(fd);
-	return true;
-}
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	g_signals++;
-	if (g_scanner)
-		fp_scanner_stop(g_scanner);
-	if (g_signals >= 3)
-		_exit(130);
-}
-
-struct progress {
-	fp_scanner_t *s;
-	int stop;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-};
-
-/* What the on_ready hook needs: the drop, then the progress thread. */
-struct cli_run {
-	struct sandbox sb;
-	bool sandbox_failed;
-	bool want_progress;
-	bool pg_started;
-	struct progress pg;
-	pthread_t pg_thread;
-};
-
-/* The one-line status on a terminal: rate, progress, findings, ETA. */
-static void *progress_main(void *arg)
-{
-	struct progress *pg = arg;
-	struct timespec ts;
-
-	pthread_mutex_lock(&pg->lock);
-	while (!pg->stop) {
-		fp_stats_t st;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 250000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&pg->cond, &pg->lock, &ts);
-		if (pg->stop)
-			break;
-		if (fp_scanner_stats(pg->s, &st) == 0 && st.elapsed_us) {
-			double el = (double)st.elapsed_us / 1e6;
-			double eta = st.progress > 0.001 ? el / st.progress - el : 0;
-
-			fprintf(stderr, "\r\033[K%.1f kpps  %5.1f%%  found %" PRIu64 "  sent %" PRIu64
-				"  ETA %.0fs", st.rate / 1000, st.progress * 100, st.open, st.sent,
-				eta > 0 ? eta : 0);
-		}
-	}
-	pthread_mutex_unlock(&pg->lock);
-	fprintf(stderr, "\r\033[K");
-	return NULL;
-}
-
-/*
- * cfg.on_ready: every socket is open, no probe sent yet. Drops privileges
- * (sandbox.c), then starts the progress thread, so that it is born with
- * the dropped credentials, capabilities and syscall filter.
- */
-static int cli_ready(void *arg)
-{
-	struct cli_run *run = arg;
-
-	if (sandbox_enter(&run->sb) < 0) {
-		run->sandbox_failed = true;
-		return -1;
-	}
-	if (run->want_progress)
-		run->pg_started = pthread_create(&run->pg_thread, NULL, progress_main, &run->pg) == 0;
+	if (argc > 2)
+		fatalx(EXIT_USAGE, "help: one command at most");
+	if (argc == 2 && !is_help(argv[1]) && !cmd_find(argv[1]))
+		fatalx(EXIT_USAGE, "help: unknown command '%s'", argv[1]);
+	cli_usage(stdout, argc == 2 && !is_help(argv[1]) ? argv[1] : NULL);
 	return 0;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	if (argc > 1 && is_help(argv[1])) {
+		cli_usage(stdout, argv[0]);
+		return 0;
+	}
+	if (argc > 1)
+		fatalx(EXIT_USAGE, "version: unexpected argument '%s'", argv[1]);
+	cli_version();
+	return 0;
+}
+
+/*
+ * A word that reads as a command name: a letter, then letters, digits or
+ * '-'. No target does: addresses and blocks start with a digit or hold a
+ * ':' (IPv6), and there are no host names.
+ */
+static bool command_like(const char *a)
+{
+	if (*a < 'a' || *a > 'z')
+		return false;
+	for (; *a; a++)
+		if (!((*a >= 'a' && *a <= 'z') || (*a >= '0' && *a <= '9') || *a == '-'))
+			return false;
+	return true;
 }
 
 int main(int argc, char **argv)
 {
-	struct option lopts[sizeof(cli_opts) / sizeof(cli_opts[0]) + 1];
-	char shorts[64], errbuf[512];
-	char **excl = NULL, **exclfiles = NULL, **lists = NULL, **udpp = NULL, **udpf = NULL;
-	size_t nexcl = 0, nexclfiles = 0, nlists = 0, nudpp = 0, nudpf = 0;
-	const char *ports = NULL, *outpath = NULL, *user = NULL, *resume = NULL, *resume_out = NULL;
-	fp_config_t cfg;
-	fp_scanner_t *s;
-	int c, ret, quiet = 0, n = 0, outfd = STDOUT_FILENO, resfd = -1;
-	unsigned sb_flags = 0;
-	struct cli_run run = { .pg = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER } };
+	const struct cli_cmd *c;
+	char help[64], names[128] = "";
 
-	fp_config_init(&cfg);
-	cfg.out_fd = STDOUT_FILENO;
-	for (size_t i = 0; i < sizeof(cli_opts) / sizeof(cli_opts[0]); i++) {
-		lopts[i] = (struct option){ cli_opts[i].name, cli_opts[i].arg ? required_argument : no_argument,
-					    NULL, cli_opts[i].id };
-		if (cli_opts[i].id < 256) {
-			shorts[n++] = (char)cli_opts[i].id;
-			if (cli_opts[i].arg)
-				shorts[n++] = ':';
-		}
+	/* Bare: an option or a target first, or nothing (which the default
+	 * command refuses: no targets). argv[0] names the program. */
+	if (argc < 2 || !command_like(argv[1]))
+		return cli_cmds[0].run(argc, argv);
+	c = cmd_find(argv[1]);
+	if (!c) {
+		for (size_t i = 0; i < NCMDS; i++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 i ? ", " : "", cli_cmds[i].name);
+		fatalx(EXIT_USAGE, "unknown command '%.64s' (commands: %s; targets are addresses, "
+		       "CIDR blocks and ranges)", argv[1], names);
 	}
-	lopts[sizeof(cli_opts) / sizeof(cli_opts[0])] = (struct option){ 0 };
-	shorts[n] = '\0';
-	/* nmap's -iL is one option, not -i with the argument "L". */
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			break;
-		if (!strcmp(argv[i], "-iL"))
-			argv[i] = (char *)"--input-list";
-	}
-	excl = calloc((size_t)argc, sizeof(*excl));
-	exclfiles = calloc((size_t)argc, sizeof(*exclfiles));
-	lists = calloc((size_t)argc, sizeof(*lists));
-	udpp = calloc((size_t)argc, sizeof(*udpp));
-	udpf = calloc((size_t)argc, sizeof(*udpf));
-	if (!excl || !exclfiles || !lists || !udpp || !udpf)
-		fatalx(1, "out of memory");
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_PORTS: ports = optarg; break;
-		case OPT_INPUT_LIST: lists[nlists++] = optarg; break;
-		case OPT_RATE: cfg.rate = parse_u64("rate", optarg, 1, 100000000); break;
-		case OPT_RETRIES: cfg.retries = (uint32_t)parse_u64("retries", optarg, 0, 100); break;
-		case OPT_WAIT: cfg.wait_ms = parse_seconds_ms("wait", optarg, 3600); break;
-		case OPT_OUTPUT: outpath = optarg; break;
-		case OPT_FORMAT:
-			if (!strcmp(optarg, "ndjson") || !strcmp(optarg, "json"))
-				cfg.out_format = FP_FORMAT_NDJSON;
-			else if (!strcmp(optarg, "list"))
-				cfg.out_format = FP_FORMAT_LIST;
-			else
-				fatalx(EXIT_USAGE, "--format: unknown format '%s' (ndjson, list)", optarg);
-			break;
-		case OPT_STATES: cfg.states = parse_states(optarg); break;
-		case OPT_EXCLUDE: excl[nexcl++] = optarg; break;
-		case OPT_UDP_PAYLOAD: udpp[nudpp++] = optarg; break;
-		case OPT_UDP_PAYLOAD_FILE: udpf[nudpf++] = optarg; break;
-		case OPT_EXCLUDEFILE: exclfiles[nexclfiles++] = optarg; break;
-		case OPT_ALLOW_RESERVED: cfg.allow_reserved = 1; break;
-		case OPT_SHARD: {
-			char *slash = strchr(optarg, '/');
-
-			if (!slash)
-				fatalx(EXIT_USAGE, "--shard: expected K/N, got '%s'", optarg);
-			*slash = '\0';
-			cfg.shard = (uint32_t)parse_u64("shard", optarg, 1, 1000000);
-			cfg.shard_count = (uint32_t)parse_u64("shard", slash + 1, 1, 1000000);
-			*slash = '/';
-			if (cfg.shard > cfg.shard_count)
-				fatalx(EXIT_USAGE, "--shard: K must be from 1 to N, got '%s'", optarg);
-			break;
-		}
-		case OPT_SEED: cfg.seed = parse_u64("seed", optarg, 0, UINT64_MAX); break;
-		case OPT_IFACE: cfg.interface = optarg; break;
-		case OPT_SOURCE_IP: cfg.source_ip = optarg; break;
-		case OPT_ROUTER_MAC: cfg.router_mac = optarg; break;
-		case OPT_TELEMETRY: cfg.telemetry_ms = parse_seconds_ms("telemetry", optarg, 3600); break;
-		case OPT_SEND_THREADS: cfg.send_threads = (uint32_t)parse_u64("send-threads", optarg, 1, 64); break;
-		case OPT_SEND_PATH:
-			if (!strcmp(optarg, "auto"))
-				cfg.send_path = FP_SEND_AUTO;
-			else if (!strcmp(optarg, "ring"))
-				cfg.send_path = FP_SEND_RING;
-			else if (!strcmp(optarg, "xdp"))
-				cfg.send_path = FP_SEND_XDP;
-			else
-				fatalx(EXIT_USAGE, "--send-path: unknown path '%s' (auto, ring, xdp)", optarg);
-			break;
-		case OPT_CONNECT: cfg.connect = 1; break;
-		case OPT_USER: user = optarg; break;
-		case OPT_NO_DROP: sb_flags |= SANDBOX_KEEP_PRIVS; break;
-		case OPT_PIN_CPUS: cfg.pin_cpus = 1; break;
-		case OPT_RESUME: resume = optarg; break;
-		case OPT_RESUME_FILE: resume_out = optarg; break;
-		case OPT_QUIET: quiet = 1; break;
-		case OPT_VERSION: version(); goto done;
-		case OPT_HELP: usage(); goto done;
-		case ':':
-			fatalx(EXIT_USAGE, "option '%s' needs an argument", argv[optind - 1]);
-		default:
-			fatalx(EXIT_USAGE, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind >= argc && !nlists)
-		fatalx(EXIT_USAGE, "no targets given");
-
-	/* Every file is opened now: the sandbox forbids it once the scan's
-	 * sockets are open. The state to continue is read first, so --resume
-	 * and --resume-file may name the same file. */
-	if (resume)
-		resfd = open(resume, O_RDONLY | O_CLOEXEC);
-	if (resume && resfd < 0)
-		fatalx(EXIT_USAGE, "--resume: cannot open '%s': %s", resume, strerror(errno));
-	if (outpath && strcmp(outpath, "-")) {
-		outfd = open(outpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-		if (outfd < 0)
-			fatalx(1, "cannot open '%s': %s", outpath, strerror(errno));
-	}
-	cfg.out_fd = outfd;
-
-	if (cfg.connect && cfg.send_path != FP_SEND_AUTO)
-		fatalx(EXIT_USAGE, "--send-path: a connect() scan sends through the kernel's TCP stack");
-	/* An explicit send path is a raw scan or nothing: it fails below
-	 * with a message instead of turning into a connect() scan. */
-	if (!cfg.connect && cfg.send_path == FP_SEND_AUTO && !raw_permitted()) {
-		fprintf(stderr, "%s: raw sockets are not permitted (root or CAP_NET_RAW needed): "
-			"scanning with --connect\n", prog);
-		cfg.connect = 1;
-	}
-	if (sandbox_init(&run.sb, user, sb_flags | (cfg.connect ? SANDBOX_CONNECT : 0)) < 0)
-		fatalx(user || (sb_flags & SANDBOX_KEEP_PRIVS) ? EXIT_USAGE : 1, "%s", run.sb.err);
-	cfg.on_ready = cli_ready;
-	cfg.userdata = &run;
-	ret = fp_scanner_new(&cfg, &s, errbuf, sizeof(errbuf));
-	if (ret < 0)
-		fatalx(ret == FP_EINVAL ? EXIT_USAGE : 1, "%s", errbuf);
-	for (int i = optind; i < argc; i++)
-		if (fp_scanner_add_targets(s, argv[i]) < 0)
-			fatalx(EXIT_USAGE, "%s", fp_scanner_error(s));
-	for (size_t i = 0; i < nlists; i++)
-		if (fp_scanner_add_target_file(s, lists[i]) < 0)
-			fatalx(EXIT_USAGE, "%s", fp_scanner_error(s));
-	for (size_t i = 0; i < nexcl; i++)
-		if (fp_scanner_add_exclude(s, excl[i]) < 0)
-			fatalx(EXIT_USAGE, "--exclude: %s", fp_scanner_error(s));
-	for (size_t i = 0; i < nexclfiles; i++)
-		if (fp_scanner_add_exclude_file(s, exclfiles[i]) < 0)
-			fatalx(EXIT_USAGE, "--excludefile: %s", fp_scanner_error(s));
-	if (ports && fp_scanner_set_ports(s, ports) < 0)
-		fatalx(EXIT_USAGE, "%s", fp_scanner_error(s));
-	if (resume) {
-		ret = fp_scanner_load_state(s, resfd);
-		close(resfd);
-		resfd = -1;
-		if (ret == FP_EEMPTY) {
-			/* An empty file is what a completed scan leaves. */
-			fprintf(stderr, "%s: '%s' is empty: the scan completed, nothing to resume\n",
-				prog, resume);
-			fp_scanner_free(s);
-			goto done;
-		}
-		if (ret < 0)
-			fatalx(ret == FP_ENOMEM || ret == FP_EIO ? 1 : EXIT_USAGE, "--resume: '%s': %s",
-			       resume, fp_scanner_error(s));
-	}
-	/* Not truncated yet: a scan that fails (a state for another scan,
-	 * say) leaves the file as it was, also when it is the --resume file. */
-	if (resume_out) {
-		resfd = open(resume_out, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-		if (resfd < 0)
-			fatalx(1, "--resume-file: cannot open '%s': %s", resume_out, strerror(errno));
-	}
-	/* Files first, so a --udp-payload on the command line wins. */
-	for (size_t i = 0; i < nudpf; i++)
-		add_udp_payload_file(s, udpf[i]);
-	for (size_t i = 0; i < nudpp; i++)
-		add_udp_payload(s, "--udp-payload", udpp[i], strlen(udpp[i]));
-
-	{
-		struct sigaction sa = { .sa_handler = on_signal };
-
-		sigemptyset(&sa.sa_mask);
-		g_scanner = s;
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-		signal(SIGPIPE, SIG_IGN);
-	}
-	run.pg.s = s;
-	run.want_progress = !quiet && isatty(STDERR_FILENO);
-	ret = fp_scanner_run(s);
-	if (run.pg_started) {
-		pthread_mutex_lock(&run.pg.lock);
-		run.pg.stop = 1;
-		pthread_cond_signal(&run.pg.cond);
-		pthread_mutex_unlock(&run.pg.lock);
-		pthread_join(run.pg_thread, NULL);
-	}
-	g_scanner = NULL;
-	if (ret < 0) {
-		int code = ret == FP_EINVAL || ret == FP_EEMPTY || ret == FP_ERANGE ? EXIT_USAGE : 1;
-
-		if (run.sandbox_failed)
-			fprintf(stderr, "%s: cannot drop privileges: %s\n", prog, run.sb.err);
-		else
-			fprintf(stderr, "%s: %s\n", prog, fp_scanner_error(s));
-		if (ret == FP_EPERM && !run.sandbox_failed)
-			fprintf(stderr, "%s: raw sockets need root or CAP_NET_RAW\n", prog);
-		if (resfd >= 0)
-			close(resfd); /* a failed scan leaves the file as it was */
-		fp_scanner_free(s);
-		free(excl);
-		free(exclfiles);
-		free(lists);
-		free(udpp);
-		free(udpf);
-		return code;
-	}
-	if (resfd >= 0) {
-		/* A stopped scan leaves its state; a completed one an empty
-		 * file (the sandbox permits ftruncate, not unlink). Nothing
-		 * was written yet, so the state starts at offset 0. */
-		if (ftruncate(resfd, 0) < 0)
-			fatalx(1, "--resume-file: '%s': %s", resume_out, strerror(errno));
-		ret = fp_scanner_save_state(s, resfd);
-		if (ret == 0)
-			fprintf(stderr, "%s: interrupted; resume with --resume %s\n", prog, resume_out);
-		else if (ret != FP_ESTATE)
-			fatalx(1, "--resume-file: '%s': %s", resume_out, fp_scanner_error(s));
-		if (close(resfd) < 0)
-			fatalx(1, "--resume-file: closing '%s': %s", resume_out, strerror(errno));
-	}
-	fp_scanner_free(s);
-	if (outfd != STDOUT_FILENO && close(outfd) < 0)
-		fatalx(1, "closing '%s': %s", outpath, strerror(errno));
-done:
-	free(excl);
-	free(exclfiles);
-	free(lists);
-	free(udpp);
-	free(udpf);
-	return 0;
+	snprintf(help, sizeof(help), "%s %s --help", CLI_PROG, c->name);
+	cli_help = help;
+	return c->run(argc - 1, argv + 1);
 }

@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Bad input gets a clear message naming the token and exit status 2, never a
-# crash. Runs in a new, empty network namespace (unshare -n) so that nothing
+# crash; each case runs both as `fastport ARGS` and as `fastport scan ARGS`.
+# Then the commands: help, version, unknown commands, and (as root) one
+# connect scan of 127.0.0.1 in both forms, which must report the same.
+# Runs in a new, empty network namespace (unshare -n) so that nothing
 # could leave this machine even if a check went wrong.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -9,17 +12,24 @@ if [ "${FP_IN_NETNS:-}" != 1 ]; then
 	FP_IN_NETNS=1 exec unshare -n "$0" "$@"
 fi
 pass=0 fail=0
-expect() { # expect STATUS PATTERN ARGS...
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); echo "FAIL: $*"; }
+# expect1 STATUS PATTERN ARGS...: standard error holds PATTERN.
+expect1() {
 	local want=$1 pat=$2 out rc
 	shift 2
 	out=$(timeout 10 "$FASTPORT" "$@" 2>&1 >/dev/null)
 	rc=$?
 	if [ "$rc" = "$want" ] && grep -qF -- "$pat" <<<"$out"; then
-		pass=$((pass + 1))
+		ok
 	else
-		fail=$((fail + 1))
-		echo "FAIL: fastport $* -> exit $rc, wanted $want and '$pat'; said: $out"
+		bad "fastport $* -> exit $rc, wanted $want and '$pat'; said: $out"
 	fi
+}
+# expect STATUS PATTERN ARGS...: the same for the bare and the scan form.
+expect() {
+	expect1 "$@"
+	expect1 "$1" "$2" scan "${@:3}"
 }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -64,11 +74,53 @@ printf 'not a state' > "$tmp/garbage.state"
 expect 2 "cannot open" 198.19.0.1 -p 80 --allow-reserved --resume "$tmp/missing.state"
 expect 2 "not a resume file" 198.19.0.1 -p 80 --allow-reserved --resume "$tmp/garbage.state"
 expect 0 "nothing to resume" 198.19.0.1 -p 80 --allow-reserved --resume "$tmp/empty.state"
-out=$("$FASTPORT" --help)
-if grep -q -- "--shard K/N" <<<"$out" && "$FASTPORT" --version | grep -q "^build-id: "; then
-	pass=$((pass + 1))
+
+# A first word that is neither a command nor an option is a target, as
+# before; one that reads as a command name and is none is refused.
+expect1 2 "unknown command 'serve'" serve --listen 127.0.0.1:8080
+expect1 2 "unknown command 'example'" example -p 80
+expect1 2 "Try 'fastport --help'" example -p 80
+expect1 2 "'scan'" -p 80 scan
+expect1 2 "Try 'fastport scan --help'" scan -p 80
+expect1 2 "unknown command 'nope'" help nope
+expect1 2 "one command at most" help scan version
+expect1 2 "unexpected argument 'now'" version now
+
+# same NAME ARGS... -- ARGS...: both commands exit 0 with the same output.
+same() {
+	local name=$1 a=() b=() x y
+	shift
+	while [ "$1" != -- ]; do a+=("$1"); shift; done
+	shift
+	b=("$@")
+	x=$(timeout 10 "$FASTPORT" "${a[@]}" 2>&1) && y=$(timeout 10 "$FASTPORT" "${b[@]}" 2>&1) &&
+		[ -n "$x" ] && [ "$x" = "$y" ] && ok || bad "$name: 'fastport ${a[*]}' and 'fastport ${b[*]}' differ or fail"
+}
+help=$("$FASTPORT" --help)
+grep -q -- "--shard K/N" <<<"$help" && grep -q "^  scan " <<<"$help" && grep -q "^  help " <<<"$help" &&
+	grep -q "^  version " <<<"$help" && ok || bad "--help lists the commands and the scan options"
+same "help" --help -- help
+same "-h" -h -- help
+same "help --help" help --help -- help
+same "help after options" -p 80 --help -- --help
+same "scan help" scan --help -- help scan
+scan_help=$("$FASTPORT" help scan)
+grep -q "^Usage: fastport scan \[OPTIONS\] TARGET" <<<"$scan_help" && grep -q -- "--shard K/N" <<<"$scan_help" &&
+	ok || bad "fastport help scan: $scan_help"
+"$FASTPORT" --version | grep -q "^build-id: " && ok || bad "--version"
+same "version" --version -- version
+same "scan --version" scan --version -- version
+"$FASTPORT" help version | grep -q "^Usage: fastport version" && ok || bad "help version"
+
+# The same scan, bare and as `fastport scan`: a connect scan of 127.0.0.1
+# inside this empty namespace (nothing listens: every port closed).
+if [ "$(id -u)" = 0 ] && ip link set lo up 2>/dev/null; then
+	args=(127.0.0.1 -p 1-5,7 --connect --states all --seed 3 --rate 1000 --wait 1 --format list --quiet)
+	a=$(timeout 30 "$FASTPORT" "${args[@]}" | sort) && b=$(timeout 30 "$FASTPORT" scan "${args[@]}" | sort) &&
+		[ "$(grep -c '^closed .*127.0.0.1:[0-9]*/tcp refused$' <<<"$a")" = 6 ] && [ "$a" = "$b" ] &&
+		ok || bad "fastport ${args[*]} and fastport scan ... differ: '$a' vs '$b'"
 else
-	fail=$((fail + 1)); echo "FAIL: --help/--version"
+	echo "note: not root: the scan in both forms is not compared"
 fi
 echo "cli errors: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

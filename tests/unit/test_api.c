@@ -4,6 +4,11 @@
  * configuration's defaults and size rule, refused configurations and specs
  * with their messages, and the error table.
  */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 #include "unit.h"
 #include "engine/scanner.h"
 
@@ -98,7 +103,7 @@ static void test_refused(void **state)
 	}
 }
 
-/* Malformed specs name the token; a failed call adds nothing. */
+/* Malformed specs name the token. */
 static void test_specs(void **state)
 {
 	fp_config_t c;
@@ -118,19 +123,109 @@ static void test_specs(void **state)
 	assert_non_null(strstr(fp_scanner_error(s), "/nonexistent/targets"));
 	/* Nothing was added: nothing to scan. */
 	assert_int_equal(fp_scanner_run(s), FP_EEMPTY);
+	assert_string_equal(fp_scanner_error(s), "no targets given");
 	assert_int_equal(fp_scan_batch(s, NULL, 0), FP_EEMPTY);
 	assert_int_equal(fp_scan_batch(s, NULL, 3), FP_EINVAL);
 	fp_scanner_free(s);
 	fp_scanner_free(NULL);
 }
 
+/*
+ * The target set a scan would use, without a socket: every address of
+ * 198.19.0.0/16 is excluded unless allow_reserved is set, and the run then
+ * fails before any socket with "all N target addresses are excluded", N
+ * counting what the target set holds. Returns N, or -1 for another error.
+ */
+static long long planned_addresses(fp_scanner_t *s)
+{
+	const char *msg, *p;
+	int ret = fp_scanner_run(s);
+
+	msg = fp_scanner_error(s);
+	if (ret == FP_EEMPTY && !strcmp(msg, "no targets given"))
+		return 0;
+	if (ret != FP_EEMPTY || strncmp(msg, "nothing to scan: all ", 21))
+		return -1;
+	p = msg + 21;
+	return strtoll(p, NULL, 10);
+}
+
+/*
+ * A failed call changes nothing: the targets added before it stay, exactly,
+ * and none of the failed spec's valid tokens is kept; a later call adds to
+ * that. A rollback that kept a token, or dropped the earlier targets, gives
+ * another count.
+ */
+static void test_rollback(void **state)
+{
+	char path[] = "/tmp/fp-test-api-XXXXXX";
+	fp_config_t c;
+	fp_scanner_t *s;
+	FILE *f;
+	int fd;
+
+	(void)state;
+	fp_config_init(&c);
+	assert_int_equal(fp_scanner_new(&c, &s, NULL, 0), 0);
+	assert_int_equal(planned_addresses(s), 0);
+	assert_int_equal(fp_scanner_add_targets(s, "198.19.0.0/30"), 0);
+	assert_int_equal(planned_addresses(s), 4);
+	/* Two valid tokens before the bad one, one after. */
+	assert_int_equal(fp_scanner_add_targets(s, "198.19.1.0/29,198.19.2.0/28 198.19.0.999,198.19.3.1"),
+			 FP_EINVAL);
+	assert_int_equal(planned_addresses(s), 4);
+	assert_int_equal(fp_scanner_add_targets(s, "198.19.4.0/31"), 0);
+	assert_int_equal(planned_addresses(s), 6);
+
+	/* The same for a target file whose third line is bad. */
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	fputs("198.19.5.0/29\n# comment\n198.19.5.300\n198.19.6.0/28\n", f);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(fp_scanner_add_target_file(s, path), FP_EINVAL);
+	assert_non_null(strstr(fp_scanner_error(s), ":3"));
+	assert_int_equal(planned_addresses(s), 6);
+	unlink(path);
+	fp_scanner_free(s);
+}
+
+/* Each code's own text, "success" for 0 and one text for any other value. */
 static void test_strerror(void **state)
 {
+	static const struct {
+		int code;
+		const char *text;
+	} codes[] = {
+		{ 0, "success" },
+		{ FP_EINVAL, "invalid argument" },
+		{ FP_ENOMEM, "out of memory" },
+		{ FP_EPERM, "operation not permitted (raw sockets need CAP_NET_RAW)" },
+		{ FP_EIO, "input/output error" },
+		{ FP_ERANGE, "value out of range" },
+		{ FP_ENOROUTE, "no route to target" },
+		{ FP_ENOMAC, "gateway MAC address could not be resolved" },
+		{ FP_ENOTSUP, "not supported" },
+		{ FP_EEMPTY, "nothing to scan" },
+		{ FP_ESTOPPED, "scan was stopped" },
+		{ FP_ESTATE, "call not valid in this state" },
+		{ FP_ESYS, "system call failed" },
+	};
+	static const int unknown[] = { -13, -100, -1000, 1, 7, 12, INT_MIN, INT_MAX };
+#define COUNT(name, val, msg) +1
+	/* A new code in FP_ERRNO_MAP must be added to the table above. */
+	assert_int_equal(ARRAY_SIZE(codes), 1 FP_ERRNO_MAP(COUNT));
+#undef COUNT
+
 	(void)state;
-	for (int e = 0; e >= -12; e--)
-		assert_true(fp_strerror(e) && fp_strerror(e)[0]);
-	assert_true(fp_strerror(-1000) && fp_strerror(-1000)[0]);
-	assert_true(fp_strerror(7) && fp_strerror(7)[0]);
+	for (size_t i = 0; i < ARRAY_SIZE(codes); i++) {
+		/* The codes are -1, -2, ... in order: the ABI fixes them. */
+		assert_int_equal(codes[i].code, -(int)i);
+		assert_string_equal(fp_strerror(codes[i].code), codes[i].text);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(unknown); i++)
+		assert_string_equal(fp_strerror(unknown[i]), "unknown error");
 	assert_true(!strcmp(fp_build_mode(), "fast") || !strcmp(fp_build_mode(), "secure") ||
 		    !strcmp(fp_build_mode(), "debug"));
 	assert_int_equal(strlen(fp_build_id()), 40);
@@ -143,6 +238,7 @@ int main(void)
 		cmocka_unit_test(test_struct_size),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_specs),
+		cmocka_unit_test(test_rollback),
 		cmocka_unit_test(test_strerror),
 	};
 
