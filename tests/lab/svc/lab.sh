@@ -397,6 +397,11 @@ svc_lab_start() {
 	mkdir -p "$SVC_DIR/log"
 	chmod 755 "$SVC_DIR"
 	in_t sysctl -qw net.ipv4.ip_unprivileged_port_start=0
+	# The lab addresses as interface addresses too (they are local already
+	# through the /16 and /64 routes): dnsmasq answers TCP queries only
+	# to an address of an interface.
+	ip -n "$NS_T" addr add "$SVC_IP4/32" dev lo
+	ip -n "$NS_T" addr add "$SVC_IP6/128" dev lo nodad
 	_svc_cert
 	_svc_www
 	_svc_pg_init &
