@@ -11,12 +11,14 @@
 . "$LAB_DIR/svc/lab.sh"
 lab_setup
 svc_lab_start
-in_s "$PY" "$LAB_DIR/svc/check.py" "$SVC_TRUTH" "$LAB_TMP/captures.ndjson" ||
+in_s "$PY" "$LAB_DIR/svc/check.py" "$SVC_TRUTH" ||
 	die "a lab daemon does not answer as its truth says"
-if [ -e "$ROOT/data/service-probes.db" ]; then
-	"$PY" "$ROOT/tools/svc-dbcheck" --captures "$LAB_TMP/captures.ndjson" ||
-		die "the probe database does not identify every lab answer right"
-fi
+# Every probe of the database to every lab port; every answer must be
+# identified right or not at all, every port named, every announced
+# version found.
+in_s "$PY" "$LAB_DIR/svc/capture_all.py" "$SVC_TRUTH" "$LAB_TMP/captures.ndjson"
+"$PY" "$ROOT/tools/svc-dbcheck" --captures "$LAB_TMP/captures.ndjson" ||
+	die "the probe database does not identify every lab answer right"
 # Every daemon is still running after the checks.
 for n in "${SVC_NAMES[@]}"; do
 	kill -0 "${n#*:}" 2>/dev/null || die "svc lab: ${n%%:*} exited during the checks"

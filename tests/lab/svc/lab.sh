@@ -19,7 +19,7 @@ SVC_TRUTH="$LAB_TMP/svc_truth.json"
 SVC_CN=svc.example
 SVC_SAN="DNS:svc.example,DNS:www.svc.example,IP:$SVC_IP4,IP:$SVC_IP6"
 # Every TCP port of the lab (mktruth.py says what each one is).
-SVC_PORTS="21 22 25 53 80 110 143 389 443 993 995 1080 1883 2222 3306 4222 5432 6379 8000 8080 8081 8082 11211 9997 9998 9999"
+SVC_PORTS="21 22 25 53 80 873 110 143 389 443 993 995 1080 1883 2222 3306 4222 5432 6379 8000 8080 8081 8082 11211 9997 9998 9999"
 
 # Runs a daemon in the foreground in the target namespace as user $1
 # (root: no change) and registers its pid; ip netns exec and setpriv both
@@ -362,6 +362,21 @@ _svc_dante() {
 	_svc_run nobody danted /usr/sbin/danted -f "$d/danted.conf" -N 1 -p "$d/danted.pid"
 }
 
+_svc_rsync() {
+	local d=$SVC_DIR/rsync
+	mkdir -p "$d"
+	cat >"$d/rsyncd.conf" <<-EOF
+	use chroot = no
+	pid file = $d/rsyncd.pid
+	log file = $d/rsyncd.log
+	[www]
+	path = $SVC_DIR/www
+	read only = yes
+	EOF
+	chown -R nobody:nogroup "$d"
+	_svc_run nobody rsync /usr/bin/rsync --daemon --no-detach --config="$d/rsyncd.conf" --port=873
+}
+
 _svc_pg() {
 	local d=$SVC_DIR/pg
 	_svc_run postgres postgres /usr/lib/postgresql/15/bin/postgres -D "$d/data" -p 5432 \
@@ -374,7 +389,8 @@ _svc_mariadb() {
 	_svc_run mysql mariadb /usr/sbin/mariadbd --no-defaults --datadir="$d/data" \
 		--socket="$d/mysqld.sock" --pid-file="$d/mysqld.pid" --port=3306 \
 		--bind-address='*' --skip-name-resolve --skip-log-bin --init-file="$d/init.sql" \
-		--log-error="$d/error.log" --innodb-buffer-pool-size=16M
+		--log-error="$d/error.log" --innodb-buffer-pool-size=16M \
+		--max-connect-errors=1000000
 }
 
 # Waits until every port of the lab accepts a connection on both lab
@@ -424,6 +440,7 @@ svc_lab_start() {
 	_svc_slapd
 	_svc_dnsmasq
 	_svc_dante
+	_svc_rsync
 	_svc_run nobody odd "$PY" "$SVC_LAB/odd.py" 9999 9998 9997
 	wait "$pg_init" || die "svc lab: initdb failed: $(tail -n 5 "$SVC_DIR/log/initdb.log")"
 	_svc_pg

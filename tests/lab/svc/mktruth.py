@@ -60,7 +60,7 @@ def main():
         "openssh-server", "nginx-light", "vsftpd", "exim4-daemon-light",
         "dovecot-core", "redis-server", "memcached", "postgresql-15",
         "mariadb-server", "mosquitto", "nats-server", "libpython3.11-minimal",
-        "caddy", "lighttpd", "apache2-bin", "slapd", "dnsmasq-base", "dante-server")}
+        "caddy", "lighttpd", "apache2-bin", "slapd", "dnsmasq-base", "dante-server", "rsync")}
     # (port, service, product, package, product announced, version
     #  announced, extra fields)
     rows = [
@@ -85,6 +85,8 @@ def main():
         (443, "http", "nginx", "nginx-light", True, True,
          {"tunnel": "ssl", "tls": tls,
           "expect": ["tls-http-get", r"^HTTP/1\.1 200 .*\r\nServer: nginx/{v}\r\n"]}),
+        (873, "rsync", "rsync", "rsync", False, False,
+         {"expect": ["null", r"^@RSYNCD: \d+\.\d+[^\n]*\n$"]}),
         (993, "imap", "Dovecot", "dovecot-core", True, False,
          {"tunnel": "ssl", "tls": tls,
           "expect": ["tls-null", r"^\* OK \[CAPABILITY [^\]]*\] Dovecot \(Debian\) ready\.\r\n"]}),
