@@ -183,5 +183,17 @@ add("ajp-cping", "ajp13", b"AB\x00\x01\x09", "Tomcat AJP CPong")
 add("beanstalk-stats", "beanstalkd", b"OK 40\r\n---\ncurrent-jobs-urgent: 0\nversion: \"1.13\"\nuptime: 5\n\r\n", "beanstalkd protocol.txt stats", "beanstalkd", "1.13")
 add("kafka-apiversions", "kafka", b"\x00\x00\x00\x0e\x46\x50\x00\x01\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x09", "Kafka ApiVersions v0", "Apache Kafka")
 
+add("null", "pop3", b"+OK POP3 server ready <1896.697170952@dbc.mtview.ca.us>\r\n", "RFC 1939 7 (example greeting)")
+add("null", "imap", b"* OK IMAP4rev1 Service Ready\r\n", "RFC 3501 8 (example greeting)")
+add("null", "nntp", b"200 NNTP Service Ready, posting permitted\r\n", "RFC 3977 5.1.3 (example)")
+add("http-get", "rtsp", b"RTSP/1.0 400 Bad Request\r\nCSeq: 0\r\n\r\n", "RFC 2326 7.1")
+add("http-get", "sip", b"SIP/2.0 400 Bad Request\r\nContent-Length: 0\r\n\r\n", "RFC 3261 7.2")
+add("redis-info", "redis", b"$120\r\n# Server\r\nredis_version:7.2.0\r\ndragonfly_version:df-v1.14.0\r\nredis_mode:standalone\r\n", "Dragonfly INFO", "Dragonfly", "1.14.0")
+empty = b"\x00\x0a\x00\x0a\x00\x09" + struct.pack(">I", 0) + struct.pack(">I", 5) + b"PLAIN" + struct.pack(">I", 5) + b"en_US"
+add("amqp-header", "amqp", b"\x01\x00\x00" + struct.pack(">I", len(empty)) + empty + b"\xce", "AMQP 0-9-1 connection.start")
+add("zookeeper-srvr", "zookeeper", b"srvr is not executed because it is not in the whitelist.\n", "ZooKeeper 4lw.commands.whitelist", "Apache ZooKeeper")
+add("x11-setup", "x11", b"\x01\x00\x0b\x00\x00\x00\x20\x00" + b"\x00" * 32, "X11 protocol 8 (Success)")
+add("stomp-connect", "stomp", b"ERROR\nmessage:Bad CONNECT\ncontent-length:0\n\n\x00", "STOMP 1.2 ERROR frame")
+
 for s in S:
     sys.stdout.write(json.dumps(s, sort_keys=True) + "\n")
