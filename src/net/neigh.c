@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Next-hop MAC addresses: the kernel's neighbour table, and ARP requests or neighbour solicitations of our own. */
+/* Next-hop MAC addresses: the kernel's neighbour table, and ARP requests or
+ * neighbour solicitations of our own. */
 #include "neigh.h"
 
 #include <errno.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Raw rtnetlink: the socket, one request and its reply, and the link, address and route queries. */
+/* Raw rtnetlink: the socket, one request and its reply, and the link,
+ * address and route queries. */
 #include "netlink.h"
 
 #include <errno.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Routing decisions: the interface and source address that reach a target, and the MAC of its next hop. */
+/* Routing decisions: the interface and source address that reach a target,
+ * and the MAC of its next hop. */
 #include "route.h"
 
 #include <errno.h>
