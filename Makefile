@@ -148,8 +148,31 @@ $(OBJ)/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(call quiet,CC,$<)$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
-$(STATIC): $(LIB_OBJS)
+# The static library holds one relocatable object: the library's objects
+# linked together (-r; in the fast mode with LTO, so the archive holds
+# machine code for any compiler), whose hidden symbols are then made local,
+# so that only the fp_ API stays global, as in the shared library
+# (tests/check-symbols checks both). gcc compiles its LTO IR to machine code
+# in this step (-flinker-output=nolto-rel); clang's ThinLTO does so in any
+# -r link. No sanitizer runtime or build-id note goes into the object: the
+# program that links it brings its own.
+PARTIAL := $(OBJ)/libfastport.o
+PARTIAL_FLAGS := $(filter-out $(SAN) -MMD -MP -pthread,$(CFLAGS_ALL)) $(TOOL_LDFLAGS) -r -nostdlib \
+	-Wl,--build-id=none $(if $(and $(LTO),$(if $(IS_CLANG),,1)),-flinker-output=nolto-rel)
+$(PARTIAL): $(LIB_OBJS) $(FLAGS_FILE)
+	$(call quiet,LD,$@)$(CC) $(PARTIAL_FLAGS) -o $@ $(LIB_OBJS)
+	$(Q)$(OBJCOPY) --localize-hidden $@
+
+$(STATIC): $(PARTIAL)
 	@mkdir -p $(@D)
+	@rm -f $@
+	$(call quiet,AR,$@)$(AR) rcsD $@ $<
+
+# The unit tests and benchmarks that call internal functions link this
+# archive of the plain objects instead (not installed; gcc's LTO IR is
+# stripped, the objects are fat).
+INTERNAL_A := $(OBJ)/libfastport-internal.a
+$(INTERNAL_A): $(LIB_OBJS)
 	@rm -f $@
 	$(call quiet,AR,$@)$(AR) rcsD $@ $^
 	$(if $(IS_CLANG),,$(Q)$(OBJCOPY) -D -R '.gnu.lto_*' -R '.gnu.debuglto_*' -N __gnu_lto_v1 -N __gnu_lto_slim $@)
@@ -174,16 +197,16 @@ $(HDR): include/fastport.h
 	@mkdir -p $(@D)
 	$(Q)cp $< $@
 
-# Unit tests: one program per file, linked with the static library.
-$(BUILD)/tests/%: tests/unit/%.c $(STATIC) tests/unit/unit.h
+# Unit tests: one program per file, linked with the library's internals.
+$(BUILD)/tests/%: tests/unit/%.c $(INTERNAL_A) tests/unit/unit.h
 	@mkdir -p $(@D)
-	$(call quiet,CC,$<)$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(STATIC) $(LDFLAGS_ALL) $(EXE_LDFLAGS) -lcmocka
+	$(call quiet,CC,$<)$(CC) $(CFLAGS_ALL) -Itests/unit -o $@ $< $(INTERNAL_A) $(LDFLAGS_ALL) $(EXE_LDFLAGS) -lcmocka
 
 unit: $(UNIT_BINS)
 	$(Q)tests/unit/run $(UNIT_BINS)
 
-check-symbols: $(SO)
-	$(Q)tests/check-symbols $(SO)
+check-symbols: $(SO) $(STATIC)
+	$(Q)tests/check-symbols $(SO) $(STATIC)
 
 # Fuzz harnesses (clang, libFuzzer): make fuzz FUZZ_SECONDS=N.
 FUZZ_SECONDS ?= 10

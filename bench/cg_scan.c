@@ -12,7 +12,7 @@ int main(int argc, char **argv)
 	char err[512];
 	fp_config_t cfg;
 	fp_scanner_t *s = NULL;
-	fp_stats_t st;
+	fp_stats_t st = { .struct_size = sizeof(st) };
 	int ret;
 
 	if (argc != 5) {

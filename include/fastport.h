@@ -209,8 +209,22 @@ typedef struct {
 	int send_path;
 } fp_config_t;
 
-/* Counters of a scan, readable at any time with fp_scanner_stats(). */
+/*
+ * Counters of a scan, readable at any time with fp_scanner_stats().
+ *
+ * The caller sets struct_size to sizeof(fp_stats_t) before each call; the
+ * library writes no more than that many bytes and sets struct_size to the
+ * number it filled in: the smaller of the caller's size and its own. So
+ * members are only ever appended, as to fp_config_t: a caller built
+ * against an older header gets the members it knows, and one built
+ * against a newer header than the library's finds the members the library
+ * lacks untouched (beyond struct_size). The first layout with a
+ * struct_size ends with rate; smaller sizes are refused. struct_size was
+ * put in front after 0.1.0, while the ABI is still 0.x: a program built
+ * against 0.1.0's header that calls fp_scanner_stats() must be rebuilt.
+ */
 typedef struct {
+	uint32_t struct_size;     /* in: sizeof(fp_stats_t); out: bytes filled in */
 	uint64_t planned;         /* probes in one pass of this shard */
 	uint64_t sent;            /* packets sent, retries included */
 	uint64_t received;        /* packets read from the wire */
@@ -387,10 +401,12 @@ FP_EXTERN int fp_scanner_save_state(fp_scanner_t *s, int fd);
 FP_EXTERN int fp_scanner_load_state(fp_scanner_t *s, int fd);
 
 /*
- * Copies the counters of the current or last scan into *out. Callable from
- * the event callback and from any thread while a scan runs; each counter is
- * read atomically, but not all of them at one instant. Errors: FP_EINVAL
- * (s or out NULL).
+ * Copies the counters of the current or last scan into *out, whose
+ * struct_size the caller has set (see fp_stats_t). Callable from the event
+ * callback and from any thread while a scan runs; each counter is read
+ * atomically, but not all of them at one instant. Errors: FP_EINVAL (s or
+ * out NULL, or out->struct_size smaller than the first fp_stats_t that had
+ * one; nothing is written then).
  */
 FP_EXTERN int fp_scanner_stats(const fp_scanner_t *s, fp_stats_t *out);
 

@@ -12,5 +12,5 @@ BENCH_RUNS ?= 3
 BENCH_QUICK ?= 0
 
 .PHONY: bench
-bench: all
+bench: all $(INTERNAL_A)
 	$(Q)BENCH_RUNS=$(BENCH_RUNS) BENCH_QUICK=$(BENCH_QUICK) bench/run $(BUILD)

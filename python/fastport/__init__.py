@@ -368,9 +368,10 @@ class Scan(collections.abc.Generator):
             raise _error(rc, self._lib.fp_scanner_error(self._handle).decode(errors="replace"))
 
     def _stats_now(self) -> Dict[str, Any]:
-        st = _native.FpStats()
+        st = _native.FpStats(struct_size=ctypes.sizeof(_native.FpStats))
         self._lib.fp_scanner_stats(self._handle, ctypes.byref(st))
-        d = {name: getattr(st, name) for name, _ in _native.FpStats._fields_}
+        d = {name: getattr(st, name) for name, _ in _native.FpStats._fields_
+             if name != "struct_size"}
         d["pass"] = d.pop("pass_")
         return d
 

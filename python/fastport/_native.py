@@ -2,8 +2,10 @@
 """ctypes mirror of include/fastport.h and the loader of libfastport.
 
 Only this module knows the C layout. Every structure here must match the
-header member for member; fp_config_t's size is checked against the
-struct_size that the library's own fp_config_init() writes.
+header member for member (tests/python/test_abi.py compares them, and the
+error codes, with a program compiled against include/fastport.h);
+fp_config_t's size is also checked against the struct_size that the
+library's own fp_config_init() writes.
 """
 from __future__ import annotations
 
@@ -102,7 +104,11 @@ class ConfigBuffer(ctypes.Structure):
 
 
 class FpStats(ctypes.Structure):
+    """fp_stats_t: set struct_size to ctypes.sizeof(FpStats) before each
+    fp_scanner_stats() call; the library writes no more than that and sets
+    it to what it filled in (less when the library is older)."""
     _fields_ = [
+        ("struct_size", ctypes.c_uint32),
         ("planned", ctypes.c_uint64),
         ("sent", ctypes.c_uint64),
         ("received", ctypes.c_uint64),

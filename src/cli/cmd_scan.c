@@ -249,7 +249,7 @@ static void *progress_main(void *arg)
 
 	pthread_mutex_lock(&pg->lock);
 	while (!pg->stop) {
-		fp_stats_t st;
+		fp_stats_t st = { .struct_size = sizeof(st) };
 
 		clock_gettime(CLOCK_REALTIME, &ts);
 		ts.tv_nsec += 250000000;

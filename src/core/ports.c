@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Parsing of nmap-style port specs into an ordered (protocol, port) list with a reverse index. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/msg.h"
 #include "core/ports.h"
 
 #define NPORTS 65536
-#define ERR_TOKEN_MAX 64
 
 /* One bit per (protocol, port) pair. */
 #define BITMAP_WORDS (PORTS_NPROTO * NPORTS / 64)
@@ -55,27 +54,13 @@ const char *proto_name(uint8_t proto)
 	return proto < PORTS_NPROTO ? names[proto] : "unknown";
 }
 
-/* Writes "invalid port spec 'TOKEN': REASON", quoting at most ERR_TOKEN_MAX
- * bytes and showing bytes other than printable ASCII as '?'. */
+/* Writes "invalid port spec 'TOKEN': REASON" (the token quoted by msg_quote). */
 static void spec_error(char *err, size_t errlen, const char *tok, size_t len,
 		       const char *reason)
 {
-	char q[ERR_TOKEN_MAX + 4];
-	size_t n = len < ERR_TOKEN_MAX ? len : ERR_TOKEN_MAX;
+	char q[MSG_QUOTE_SIZE];
 
-	if (!err || !errlen)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)tok[i];
-
-		q[i] = c >= 0x20 && c < 0x7f ? (char)c : '?';
-	}
-	if (n < len) {
-		memcpy(q + n, "...", 3);
-		n += 3;
-	}
-	q[n] = '\0';
-	snprintf(err, errlen, "invalid port spec '%s': %s", q, reason);
+	msg_set(err, errlen, "invalid port spec '%s': %s", msg_quote(q, tok, len), reason);
 }
 
 /* Parses a decimal port at s[*i]; 1 when digits were found, 0 when none,

@@ -379,18 +379,33 @@ void fp_scanner_stop(fp_scanner_t *s)
 		__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
 }
 
+/*
+ * The size of the first fp_stats_t with a struct_size (it ends with rate):
+ * the least a caller may pass.
+ */
+#define STATS_SIZE_FIRST (offsetof(fp_stats_t, rate) + sizeof(((fp_stats_t *)0)->rate))
+
 int fp_scanner_stats(const fp_scanner_t *s, fp_stats_t *out)
 {
-	if (!s || !out)
+	fp_stats_t st;
+	size_t n;
+
+	if (!s || !out || out->struct_size < STATS_SIZE_FIRST)
 		return FP_EINVAL;
+	memset(&st, 0, sizeof(st));
 	/* Each counter has one writer; copy them one by one. */
-#define C(f) out->f = __atomic_load_n(&s->st.f, __ATOMIC_RELAXED)
+#define C(f) st.f = __atomic_load_n(&s->st.f, __ATOMIC_RELAXED)
 	C(planned); C(sent); C(received); C(valid); C(invalid); C(duplicates); C(dropped);
 	C(open); C(closed); C(filtered); C(open_filtered); C(send_errors); C(excluded);
 	C(pass); C(elapsed_us);
 #undef C
-	out->progress = s->st.progress;
-	out->rate = s->st.rate;
+	st.progress = s->st.progress;
+	st.rate = s->st.rate;
+	/* No more than the caller's struct holds: a caller built against an
+	 * older header has a shorter one. */
+	n = out->struct_size < sizeof(st) ? out->struct_size : sizeof(st);
+	st.struct_size = (uint32_t)n;
+	memcpy(out, &st, n);
 	return 0;
 }
 

@@ -191,7 +191,7 @@ static void emit_counters(struct fp_scanner *s, const char *kind, fp_event_kind_
 			  bool interrupted)
 {
 	struct jbuf *b = &s->main_buf;
-	fp_stats_t st;
+	fp_stats_t st = { .struct_size = sizeof(st) };
 
 	fp_scanner_stats(s, &st);
 	jbuf_reset(b);

@@ -27,26 +27,6 @@
 /* Bytes of a quoted TCP header that hold the ack number and flags. */
 #define TCP_QUOTE_ACK	14
 
-u128 addr_from_bytes(const uint8_t in[static 16])
-{
-	u128 a = 0;
-	int i;
-
-	for (i = 0; i < 16; i++)
-		a = a << 8 | in[i];
-	return a;
-}
-
-void addr_to_bytes(u128 a, uint8_t out[static 16])
-{
-	int i;
-
-	for (i = 15; i >= 0; i--) {
-		out[i] = (uint8_t)a;
-		a >>= 8;
-	}
-}
-
 static u128 addr_from_v4_bytes(const uint8_t *p)
 {
 	return addr_from_v4(be32_load(p));

@@ -8,7 +8,7 @@
 #ifndef FP_PACKET_H
 #define FP_PACKET_H
 
-#include "../core/common.h"
+#include "../core/addr.h"  /* addr_to_bytes(), addr_from_bytes() */
 
 /* Parse outcomes; negative values are reasons a packet was rejected. */
 enum pkt_err {
@@ -77,9 +77,5 @@ size_t pkt_write_ipv4(uint8_t *p, uint32_t src, uint32_t dst, uint8_t proto,
                       uint16_t payload_len, uint16_t id, uint8_t ttl);
 /* IPv6 header, no extension headers. */
 size_t pkt_write_ipv6(uint8_t *p, u128 src, u128 dst, uint8_t next, uint16_t payload_len, uint8_t hlim);
-
-/* Converts between u128 (as in common.h) and 16 network-order bytes; IPv4-mapped gives ::ffff:a.b.c.d bytes. */
-void addr_to_bytes(u128 a, uint8_t out[static 16]);
-u128 addr_from_bytes(const uint8_t in[static 16]);
 
 #endif

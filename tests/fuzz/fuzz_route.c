@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * libFuzzer harness for the parsers of src/net/route.c: the netlink reply
- * walk with the link, address, route and neighbour message parsers behind
- * it, and the ARP reply and neighbour advertisement matchers.
+ * libFuzzer harness for the routing parsers (src/net/netlink.c, neigh.c):
+ * the netlink reply walk with the link, address, route and neighbour
+ * message parsers behind it, and the ARP reply and neighbour advertisement
+ * matchers.
  *
  * Input: one selector byte, the parameters (ifindex as 4 little-endian
  * bytes, then the wanted address as 16 network-order bytes, IPv4-mapped
@@ -16,6 +17,8 @@
 #include <sys/socket.h>
 #include <linux/netlink.h>
 
+#include "net/neigh.h"
+#include "net/netlink.h"
 #include "net/route.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -17,7 +17,7 @@ int main(int argc, char **argv)
 	char err[512];
 	fp_config_t cfg;
 	fp_scanner_t *s = NULL;
-	fp_stats_t st;
+	fp_stats_t st = { .struct_size = sizeof(st) };
 	int fd, ret;
 
 	if ((argc != 8 && !(argc == 9 && strcmp(argv[8], "connect") == 0)) ||

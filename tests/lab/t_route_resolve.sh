@@ -48,7 +48,8 @@ $CC -std=gnu11 -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined \
 	-fno-sanitize-recover=all -Wall -Wextra -Wformat=2 -Wshadow \
 	-Wmissing-prototypes -Wstrict-prototypes -Wpointer-arith -Wvla -Werror \
 	-I"$ROOT/include" -I"$ROOT/src" \
-	"$ROOT/tests/lab/route_probe.c" "$ROOT/src/net/route.c" \
+	"$ROOT/tests/lab/route_probe.c" "$ROOT"/src/net/{route,netlink,neigh,checksum}.c \
+	"$ROOT"/src/core/{addr,ipset,targets,reserved,msg,rate}.c \
 	-o "$TMP/route_probe"
 
 # The lab: A (va) <-veth-> B (vb). The veth is created inside A with its

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Unit tests of src/net/route.c: MAC parsing, the netlink and ARP/NA
- * parsers on hand-built messages, and rtnetlink queries that send no
- * packets (routes to the loopback addresses). */
+/* Unit tests of src/net/route.c, netlink.c and neigh.c: MAC parsing, the
+ * netlink and ARP/NA parsers on hand-built messages, and rtnetlink queries
+ * that send no packets (routes to the loopback addresses). */
 #include "unit.h"
 
 #include <errno.h>
@@ -15,6 +15,8 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
+#include "net/neigh.h"
+#include "net/netlink.h"
 #include "net/route.h"
 
 static void test_mac_parse_valid(void **state)
