@@ -9,17 +9,13 @@
 #include <unistd.h>
 
 #include "scanner.h"
+#include "../net/route.h"
 
 #define DEFAULT_PORTS "21,22,23,25,53,80,110,111,135,139,143,443,445,993,995,1723,3306,3389,5900,8080"
 
-int scanner_fail(struct fp_scanner *s, int code, const char *fmt, ...)
+static bool is_running(const struct fp_scanner *s)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(s->err, sizeof(s->err), fmt, ap);
-	va_end(ap);
-	return code;
+	return __atomic_load_n(&s->running, __ATOMIC_ACQUIRE);
 }
 
 void fp_config_init(fp_config_t *cfg)
@@ -127,7 +123,7 @@ int fp_scanner_new(const fp_config_t *user_cfg, fp_scanner_t **out, char *errbuf
 	ipset_init(&s->scan_addrs);
 	portset_init(&s->ports);
 	pthread_mutex_init(&s->emit_lock, NULL);
-	s->rx.fd = -1;
+	pthread_mutex_init(&s->err_lock, NULL);
 	if (dup_opt(cfg->interface, &s->interface) || dup_opt(cfg->source_ip, &s->source_ip) ||
 	    dup_opt(cfg->router_mac, &s->router_mac)) {
 		fp_scanner_free(s);
@@ -188,8 +184,8 @@ int fp_scanner_add_udp_payload(fp_scanner_t *s, uint16_t port, const uint8_t *da
 
 	if (!s || (!data && len))
 		return FP_EINVAL;
-	if (s->running)
-		return scanner_fail(s, FP_ESTATE, "UDP payloads cannot change during a scan");
+	if (is_running(s))
+		return scanner_refuse(s, FP_ESTATE, "UDP payloads cannot change during a scan");
 	ret = udp_user_add(&s->udp_user, port, data, len);
 	if (ret == FP_ERANGE)
 		return scanner_fail(s, ret, "UDP payload for port %u: %zu bytes, at most %d allowed",
@@ -231,17 +227,26 @@ static int check_ports(struct fp_scanner *s, const struct portset *ports)
 	return 0;
 }
 
+/* Claims the scanner for one run or batch (end() gives it back). */
 static int begin(struct fp_scanner *s)
 {
-	if (s->running)
-		return scanner_fail(s, FP_ESTATE, "a scan is already running on this scanner");
-	s->running = true;
+	bool idle = false;
+
+	if (!__atomic_compare_exchange_n(&s->running, &idle, true, false, __ATOMIC_ACQUIRE,
+					 __ATOMIC_RELAXED))
+		return scanner_refuse(s, FP_ESTATE, "a scan is already running on this scanner");
 	__atomic_store_n(&s->stop, 0, __ATOMIC_RELAXED);
 	return 0;
 }
 
+static void end(struct fp_scanner *s)
+{
+	__atomic_store_n(&s->running, false, __ATOMIC_RELEASE);
+}
+
 int fp_scanner_run(fp_scanner_t *s)
 {
+	const struct portset *ports;
 	struct ipset ex;
 	uint64_t before;
 	int ret;
@@ -252,13 +257,14 @@ int fp_scanner_run(fp_scanner_t *s)
 	if (ret < 0)
 		return ret;
 	ipset_init(&ex);
+	ports = &s->ports;
 	if (!s->ports_set) {
 		ret = portset_add_spec(&s->ports, DEFAULT_PORTS, s->err, sizeof(s->err));
 		if (ret < 0)
 			goto out;
 		s->ports_set = true;
 	}
-	ret = check_ports(s, &s->ports);
+	ret = check_ports(s, ports);
 	if (ret < 0)
 		goto out;
 	ret = build_excludes(s, &ex);
@@ -289,16 +295,16 @@ int fp_scanner_run(fp_scanner_t *s)
 				   " (benchmark, documentation and reserved ranges need --allow-reserved)");
 		goto out;
 	}
-	ret = plan_range(&s->plan, &s->scan_addrs, &s->ports);
+	ret = plan_range(&s->plan, &s->scan_addrs, ports);
 	if (ret < 0) {
 		scanner_fail(s, ret, "scan too large: %llu addresses x %u ports",
-			     (unsigned long long)s->scan_addrs.count, s->ports.n);
+			     (unsigned long long)s->scan_addrs.count, ports->n);
 		goto out;
 	}
 	ret = engine_run(s);
 out:
 	ipset_free(&ex);
-	s->running = false;
+	end(s);
 	return ret;
 }
 
@@ -323,7 +329,7 @@ int fp_scan_batch(fp_scanner_t *s, const fp_target_t *targets, uint32_t len)
 		ret = scanner_fail(s, FP_ENOMEM, "out of memory for %u targets", len);
 		goto out;
 	}
-	s->st.excluded = 0;
+	STAT_SET(s, excluded, 0);
 	for (uint32_t i = 0; i < len; i++) {
 		const fp_target_t *t = &targets[i];
 		u128 a;
@@ -344,7 +350,7 @@ int fp_scan_batch(fp_scanner_t *s, const fp_target_t *targets, uint32_t len)
 			goto out;
 		}
 		if (ipset_contains(&ex, a)) {
-			s->st.excluded++;
+			STAT_ADD(s, excluded, 1);
 			continue;
 		}
 		list[n].addr = a;
@@ -360,16 +366,16 @@ int fp_scan_batch(fp_scanner_t *s, const fp_target_t *targets, uint32_t len)
 	ret = plan_list(&s->plan, list, n);
 	list = NULL;
 	if (ret == 0) {
-		uint64_t excluded = s->st.excluded;
+		uint64_t excluded = STAT_GET(s, excluded);
 
 		ret = engine_run(s);
-		s->st.excluded = excluded;
+		STAT_SET(s, excluded, excluded);
 	}
 	plan_free(&s->plan);
 out:
 	free(list);
 	ipset_free(&ex);
-	s->running = false;
+	end(s);
 	return ret;
 }
 
@@ -383,14 +389,7 @@ int fp_scanner_stats(const fp_scanner_t *s, fp_stats_t *out)
 {
 	if (!s || !out)
 		return FP_EINVAL;
-	/* Each counter has one writer; copy them one by one. */
-#define C(f) out->f = __atomic_load_n(&s->st.f, __ATOMIC_RELAXED)
-	C(planned); C(sent); C(received); C(valid); C(invalid); C(duplicates); C(dropped);
-	C(open); C(closed); C(filtered); C(open_filtered); C(send_errors); C(excluded);
-	C(pass); C(elapsed_us);
-#undef C
-	out->progress = s->st.progress;
-	out->rate = s->st.rate;
+	engine_stats(s, out);
 	return 0;
 }
 
@@ -419,8 +418,8 @@ int fp_scanner_save_state(fp_scanner_t *s, int fd)
 
 	if (!s || fd < 0)
 		return FP_EINVAL;
-	if (s->running)
-		return scanner_fail(s, FP_ESTATE, "cannot save the state of a running scan");
+	if (is_running(s))
+		return scanner_refuse(s, FP_ESTATE, "cannot save the state of a running scan");
 	if (!s->saveable || !s->answered)
 		return scanner_fail(s, FP_ESTATE, "no stopped scan to save");
 	st = (struct resume_state){ .pass = s->last_pass, .seed = s->seed, .n = s->last_n,
@@ -471,8 +470,8 @@ int fp_scanner_load_state(fp_scanner_t *s, int fd)
 
 	if (!s || fd < 0)
 		return FP_EINVAL;
-	if (s->running)
-		return scanner_fail(s, FP_ESTATE, "cannot load a state while a scan runs");
+	if (is_running(s))
+		return scanner_refuse(s, FP_ESTATE, "cannot load a state while a scan runs");
 	buf = malloc(cap);
 	if (!buf)
 		return scanner_fail(s, FP_ENOMEM, "out of memory");
@@ -549,6 +548,7 @@ void fp_scanner_free(fp_scanner_t *s)
 	resume_state_free(&s->resume);
 	free(s->answered);
 	pthread_mutex_destroy(&s->emit_lock);
+	pthread_mutex_destroy(&s->err_lock);
 	free(s->interface);
 	free(s->source_ip);
 	free(s->router_mac);
