@@ -507,17 +507,42 @@ int engine_begin_events(struct fp_scanner *s, struct scan_facts *f)
 	return 0;
 }
 
-/* The order's seed: the user's, else random. */
+/*
+ * The order's seed: the user's; for a shard without one, the plan's own
+ * (engine_plan_seed), so that every shard of one plan walks the same order
+ * and together they partition it; else random.
+ */
 static int choose_seed(struct fp_scanner *s)
 {
 	s->seed = s->cfg.seed;
 	s->seed_source = "user";
 	if (s->seed)
 		return 0;
+	if (s->cfg.shard_count > 1) {
+		s->seed = engine_plan_seed(&s->plan);
+		s->seed_source = "plan";
+		return 0;
+	}
 	s->seed_source = "random";
-	if (getrandom(&s->seed, sizeof(s->seed), 0) != sizeof(s->seed))
-		return scanner_fail(s, FP_ESYS, "getrandom: %s", strerror(errno));
+	while (!s->seed)
+		if (getrandom(&s->seed, sizeof(s->seed), 0) != sizeof(s->seed))
+			return scanner_fail(s, FP_ESYS, "getrandom: %s", strerror(errno));
 	return 0;
+}
+
+/* splitmix64's finaliser: every bit of the fingerprint reaches every bit. */
+static uint64_t mix64(uint64_t z)
+{
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+uint64_t engine_plan_seed(const struct plan *p)
+{
+	uint64_t seed = mix64(plan_fingerprint(p));
+
+	return seed ? seed : 1;
 }
 
 /*

@@ -47,7 +47,7 @@ struct fp_scanner {
 	struct plan plan;
 	struct perm perm;
 	uint64_t seed;          /* the order's seed in force */
-	const char *seed_source;/* "user", "random", "resume" */
+	const char *seed_source;/* "user", "plan" (shards), "random", "resume" */
 	uint64_t shard_n;       /* positions of this shard in one pass */
 	uint64_t *answered;     /* one bit per plan index */
 	struct event_ctx ec;
@@ -89,6 +89,13 @@ struct fp_scanner {
  * (filtered / open|filtered, reason no-response) and scan_completed.
  */
 int engine_run(struct fp_scanner *s);
+
+/*
+ * The seed of a plan: a hash of what defines it (the address set after
+ * exclusions and the ports, or the batch's sorted targets), so every
+ * shard of the same plan computes the same order. Never 0.
+ */
+uint64_t engine_plan_seed(const struct plan *p);
 
 /*
  * What a scan method uses (method.h says when):
