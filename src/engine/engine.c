@@ -27,6 +27,16 @@
 #define COOLDOWN_MIN_NS (200ull * 1000 * 1000)
 #define COOLDOWN_RETRY_MIN_NS (50ull * 1000 * 1000)
 #define RTT_FACTOR 8
+/*
+ * When targets resend answers we lost (resent_answers), the cooldowns make
+ * room for it. A target whose SYN-ACK was lost resends it on its own after
+ * its initial retransmission timeout, 1 s (RFC 6298; Linux's SYN-ACK
+ * timer); and answers a repeated SYN with its SYN-ACK at once, but then
+ * again only 500 ms later (Linux's tcp_invalid_ratelimit), so a second
+ * retry pass sooner than that after the first is wasted on it.
+ */
+#define TARGET_RTO_NS (1000ull * 1000 * 1000)
+#define RESYN_GAP_NS (500ull * 1000 * 1000)
 
 int scanner_fail(struct fp_scanner *s, int code, const char *fmt, ...)
 {
@@ -173,11 +183,34 @@ static void count_state(struct fp_scanner *s, unsigned state)
 	}
 }
 
-/* The largest round trip seen, for the cooldown. */
-static void learn_rtt(struct fp_scanner *s, int64_t rtt_us)
+/*
+ * A round trip for the cooldown, which waits RTT_FACTOR times the largest
+ * one. A round trip measures from the probe time an answer echoes, and
+ * targets resend lost answers with the first probe's time in them, so two
+ * kinds of answer are left out (they are still recorded, and keep the
+ * cooldown going while they come in as new findings):
+ *  - an answer to a probe of an earlier pass (Karn's rule): a half-open
+ *    connection answers our retry with its first SYN-ACK, echoing the
+ *    first probe's time, and its own retransmissions do the same; this
+ *    measures when that probe was sent, not how long this pass's answers
+ *    take;
+ *  - one of TARGET_RTO or more, which is what a target's first SYN-ACK
+ *    retransmission looks like (within a pass longer than a second).
+ * One such answer held every later cooldown at --wait: 11 s instead of
+ * 2 s for a /16 x 1 port with --retries 2 and 5% loss each way.
+ */
+static void learn_rtt(struct fp_scanner *s, int64_t rtt_us, uint64_t now)
 {
+	uint64_t now_us = (now - s->t0) / 1000;
 	uint32_t old = __atomic_load_n(&s->max_rtt_us, __ATOMIC_RELAXED);
 
+	if (rtt_us <= 0 || (uint64_t)rtt_us > now_us || (uint64_t)rtt_us * 1000 >= TARGET_RTO_NS)
+		return;
+	if (now_us - (uint64_t)rtt_us < __atomic_load_n(&s->pass_t0_us, __ATOMIC_RELAXED)) {
+		/* A first answer to an earlier pass's probe: lost, then resent. */
+		__atomic_fetch_add(&s->late_answers, 1, __ATOMIC_RELAXED);
+		return;
+	}
 	while (rtt_us > (int64_t)old &&
 	       !__atomic_compare_exchange_n(&s->max_rtt_us, &old, (uint32_t)rtt_us, true,
 					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
@@ -205,8 +238,7 @@ int engine_record(struct fp_scanner *s, struct jbuf *b, const struct finding *f)
 		if (f->state == FP_STATE_CLOSED)
 			__atomic_store_n(&s->last_unreach_ns, now, __ATOMIC_RELAXED);
 	}
-	if (f->rtt_us > 0)
-		learn_rtt(s, f->rtt_us);
+	learn_rtt(s, f->rtt_us, now);
 	if (s->cfg.states & (1U << f->state))
 		emit_finding(s, b, f);
 	/* The next stage (stage.h) takes each open port as it is found. */
@@ -296,25 +328,42 @@ void engine_pass_begin(struct fp_scanner *s, uint32_t pass)
 	__atomic_store_n(&s->pass_t0_us, (clock_ns() - s->t0) / 1000, __ATOMIC_RELAXED);
 }
 
+/* Whether targets have resent answers: an answer that came late for its
+ * pass, or one we already had (our RST, or their first answer, was lost). */
+static bool resent_answers(const struct fp_scanner *s)
+{
+	return __atomic_load_n(&s->late_answers, __ATOMIC_RELAXED) || STAT_GET(s, duplicates);
+}
+
 /*
  * Waits for the replies to the probes just sent: at least the floor
  * (COOLDOWN_MIN after the last pass, COOLDOWN_RETRY_MIN before a retry
- * pass) or RTT_FACTOR times the largest round trip seen,
- * until no new finding came for half that long, and never longer than
- * --wait.
+ * pass) or RTT_FACTOR times the largest round trip of an answer to a
+ * probe of its own pass (learn_rtt), until no new finding came for half
+ * that long, and never longer than --wait. Once targets resend answers,
+ * the last cooldown also waits for their first retransmission
+ * (TARGET_RTO), and a retry pass after the first waits RESYN_GAP after
+ * the pass before.
  */
 void engine_cooldown(struct fp_scanner *s, uint64_t pos, bool final)
 {
 	uint64_t start = clock_ns();
 	uint64_t bound = (uint64_t)s->cfg.wait_ms * 1000000ull;
-	uint64_t floor = final ? COOLDOWN_MIN_NS : COOLDOWN_RETRY_MIN_NS;
+	bool later_retry = !final && STAT_GET(s, pass) >= 1;
 
 	while (!engine_stopping(s)) {
 		uint64_t now = clock_ns();
 		uint32_t rtt = __atomic_load_n(&s->max_rtt_us, __ATOMIC_RELAXED);
 		uint64_t last = __atomic_load_n(&s->last_new_ns, __ATOMIC_RELAXED);
+		uint64_t floor = final ? COOLDOWN_MIN_NS : COOLDOWN_RETRY_MIN_NS;
 		uint64_t target = bound;
 
+		if (resent_answers(s)) {
+			if (final)
+				floor = TARGET_RTO_NS + (uint64_t)rtt * 1000 * RTT_FACTOR;
+			else if (later_retry)
+				floor = RESYN_GAP_NS;
+		}
 		if (rtt || last) {
 			target = (uint64_t)rtt * 1000 * RTT_FACTOR;
 			if (target < floor)
@@ -595,6 +644,7 @@ static void run_reset(struct fp_scanner *s)
 	__atomic_store_n(&s->pass_t0_us, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->max_rtt_us, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->last_new_ns, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->late_answers, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->sink_err, 0, __ATOMIC_RELAXED);
 	s->dgram_answered = 0;
 	s->last_unreach_ns = 0;

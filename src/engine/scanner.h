@@ -60,7 +60,8 @@ struct fp_scanner {
 	uint64_t t0;            /* clock_ns() at scan start (engine_begin_events) */
 	uint64_t pass_t0_us;    /* atomic: start of the current pass, from t0 */
 	uint64_t last_new_ns;   /* atomic: time of the last new finding */
-	uint32_t max_rtt_us;    /* atomic: largest round trip seen */
+	uint32_t max_rtt_us;    /* atomic: largest round trip (learn_rtt) */
+	uint64_t late_answers;  /* atomic: first answers to an earlier pass's probes */
 	/* ICMP rate limits (engine_icmp_wait): UDP and QUIC probes of this
 	 * run, how many were answered, when the last closed one was seen. */
 	uint64_t dgram_probes, dgram_answered, last_unreach_ns;
@@ -104,7 +105,8 @@ uint64_t engine_plan_seed(const struct plan *p);
  * engine_begin_events: opens the sink, emits scan_started with the
  *   method's facts (f's second group; the engine fills the first) and
  *   starts the scan clock (s->t0).
- * engine_pass_begin: pass starts now (telemetry's "pass").
+ * engine_pass_begin: pass starts now (telemetry's "pass"; answers to
+ *   probes sent before it no longer say how long this pass's take).
  * engine_record: a finding for a probe of the plan. Sets its bit, counts it
  *   and emits it when its state is wanted. Returns 1 when new, 0 when the
  *   probe was already answered (counted as a duplicate), -1 when it is not
