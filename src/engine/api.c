@@ -122,6 +122,7 @@ int fp_scanner_new(const fp_config_t *user_cfg, fp_scanner_t **out, char *errbuf
 	ipset_init(&s->excludes);
 	ipset_init(&s->scan_addrs);
 	portset_init(&s->ports);
+	portset_init(&s->default_ports);
 	pthread_mutex_init(&s->emit_lock, NULL);
 	pthread_mutex_init(&s->err_lock, NULL);
 	if (dup_opt(cfg->interface, &s->interface) || dup_opt(cfg->source_ip, &s->source_ip) ||
@@ -257,12 +258,15 @@ int fp_scanner_run(fp_scanner_t *s)
 	if (ret < 0)
 		return ret;
 	ipset_init(&ex);
+	/* The defaults serve this run only: ports set later replace them. */
 	ports = &s->ports;
 	if (!s->ports_set) {
-		ret = portset_add_spec(&s->ports, DEFAULT_PORTS, s->err, sizeof(s->err));
+		portset_free(&s->default_ports);
+		portset_init(&s->default_ports);
+		ret = portset_add_spec(&s->default_ports, DEFAULT_PORTS, s->err, sizeof(s->err));
 		if (ret < 0)
 			goto out;
-		s->ports_set = true;
+		ports = &s->default_ports;
 	}
 	ret = check_ports(s, ports);
 	if (ret < 0)
@@ -543,6 +547,7 @@ void fp_scanner_free(fp_scanner_t *s)
 	ipset_free(&s->excludes);
 	ipset_free(&s->scan_addrs);
 	portset_free(&s->ports);
+	portset_free(&s->default_ports);
 	plan_free(&s->plan);
 	udp_user_free(&s->udp_user);
 	resume_state_free(&s->resume);

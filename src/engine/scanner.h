@@ -26,8 +26,9 @@ struct fp_scanner {
 	char *interface, *source_ip, *router_mac; /* owned copies of cfg strings */
 	struct ipset targets;   /* as added */
 	struct ipset excludes;  /* as added (the built-in ones join at run time) */
-	struct portset ports;
+	struct portset ports;   /* as set with fp_scanner_set_ports() */
 	bool ports_set;
+	struct portset default_ports; /* a run's ports when none were set */
 	struct udp_user_payloads udp_user; /* --udp-payload: the raw method's probes read them */
 	/* The last error's text. Within a run the first error wins (scanner_fail,
 	 * under err_lock): several threads of a method may fail at once. */
