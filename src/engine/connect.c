@@ -497,6 +497,9 @@ static int launch(struct cscan *c, u128 addr, uint16_t port, uint32_t tries, uin
 	} else {
 		err = errno;
 		if (err == EADDRNOTAVAIL || err == EAGAIN || err == ENOBUFS || err == ENOMEM) {
+			/* Our host could not send it (no local port or buffer
+			 * free): a send error; the probe is tried again. */
+			STAT_ADD(s, send_errors, 1);
 			slot_close(c, i);
 			return LAUNCH_BACKOFF;
 		}

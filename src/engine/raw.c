@@ -166,10 +166,22 @@ static int setup_path(struct raw *r)
 	return 0;
 }
 
+/* Frames the kernel or the device dropped at q's kicks since the last call. */
+static uint64_t txq_take_errors(struct txq *q)
+{
+	uint64_t *e = q->kind == TXQ_XDP ? &q->xsk.send_errors : &q->ring.send_errors;
+	uint64_t n = *e;
+
+	*e = 0;
+	return n;
+}
+
 /*
  * One sender's share of a pass: positions id, id + n, id + 2n, ... of this
  * shard, at rate / n. Probes already answered are skipped in later passes
- * without using up the rate.
+ * without using up the rate. send_errors counts the frames the kernel
+ * dropped at a kick, and a batch whose kick failed (none of it is known to
+ * have left).
  */
 static void *sender_main(void *arg)
 {
@@ -183,7 +195,7 @@ static void *sender_main(void *arg)
 
 	rate_init(&rc, rate ? rate : 1, TX_BATCH, clock_ns());
 	while (j < s->shard_n && !engine_stopping(s)) {
-		uint64_t now = clock_ns(), wait = 0;
+		uint64_t now = clock_ns(), wait = 0, lost;
 		uint32_t allow = rate_take(&rc, now, &wait);
 		uint32_t t = (uint32_t)((now - s->t0) / 1000);
 
@@ -239,11 +251,14 @@ static void *sender_main(void *arg)
 		}
 		STAT_ADD(s, sent, sent);
 		sent = 0;
+		if (unlikely((lost = txq_take_errors(&se->tx)) != 0))
+			STAT_ADD(s, send_errors, lost);
 		__atomic_store_n(&se->done, j / n, __ATOMIC_RELAXED);
 	}
 	if (txq_kick(&se->tx, true) < 0)
 		err = errno;
 out:
+	STAT_ADD(s, send_errors, (err ? sent : 0) + txq_take_errors(&se->tx));
 	se->err = err;
 	__atomic_store_n(&se->done, j / n, __ATOMIC_RELAXED);
 	__atomic_store_n(&se->finished, 1, __ATOMIC_RELEASE);
