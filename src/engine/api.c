@@ -18,6 +18,21 @@ static bool is_running(const struct fp_scanner *s)
 	return __atomic_load_n(&s->running, __ATOMIC_ACQUIRE);
 }
 
+/* Claims the scanner for a run, a batch or a change the run reads (false
+ * when one is going on); release() gives it back. */
+static bool claim(struct fp_scanner *s)
+{
+	bool idle = false;
+
+	return __atomic_compare_exchange_n(&s->running, &idle, true, false, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
+}
+
+static void release(struct fp_scanner *s)
+{
+	__atomic_store_n(&s->running, false, __ATOMIC_RELEASE);
+}
+
 void fp_config_init(fp_config_t *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -185,9 +200,11 @@ int fp_scanner_add_udp_payload(fp_scanner_t *s, uint16_t port, const uint8_t *da
 
 	if (!s || (!data && len))
 		return FP_EINVAL;
-	if (is_running(s))
+	/* Claimed, so that a scan cannot start while the table changes. */
+	if (!claim(s))
 		return scanner_refuse(s, FP_ESTATE, "UDP payloads cannot change during a scan");
 	ret = udp_user_add(&s->udp_user, port, data, len);
+	release(s);
 	if (ret == FP_ERANGE)
 		return scanner_fail(s, ret, "UDP payload for port %u: %zu bytes, at most %d allowed",
 				    port, len, UDP_PAYLOAD_MAX);
@@ -231,10 +248,7 @@ static int check_ports(struct fp_scanner *s, const struct portset *ports)
 /* Claims the scanner for one run or batch (end() gives it back). */
 static int begin(struct fp_scanner *s)
 {
-	bool idle = false;
-
-	if (!__atomic_compare_exchange_n(&s->running, &idle, true, false, __ATOMIC_ACQUIRE,
-					 __ATOMIC_RELAXED))
+	if (!claim(s))
 		return scanner_refuse(s, FP_ESTATE, "a scan is already running on this scanner");
 	__atomic_store_n(&s->stop, 0, __ATOMIC_RELAXED);
 	return 0;
@@ -242,7 +256,7 @@ static int begin(struct fp_scanner *s)
 
 static void end(struct fp_scanner *s)
 {
-	__atomic_store_n(&s->running, false, __ATOMIC_RELEASE);
+	release(s);
 }
 
 int fp_scanner_run(fp_scanner_t *s)
