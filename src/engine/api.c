@@ -9,17 +9,28 @@
 #include <unistd.h>
 
 #include "scanner.h"
+#include "../net/route.h"
 
 #define DEFAULT_PORTS "21,22,23,25,53,80,110,111,135,139,143,443,445,993,995,1723,3306,3389,5900,8080"
 
-int scanner_fail(struct fp_scanner *s, int code, const char *fmt, ...)
+static bool is_running(const struct fp_scanner *s)
 {
-	va_list ap;
+	return __atomic_load_n(&s->running, __ATOMIC_ACQUIRE);
+}
 
-	va_start(ap, fmt);
-	vsnprintf(s->err, sizeof(s->err), fmt, ap);
-	va_end(ap);
-	return code;
+/* Claims the scanner for a run, a batch or a change the run reads (false
+ * when one is going on); release() gives it back. */
+static bool claim(struct fp_scanner *s)
+{
+	bool idle = false;
+
+	return __atomic_compare_exchange_n(&s->running, &idle, true, false, __ATOMIC_ACQUIRE,
+					   __ATOMIC_RELAXED);
+}
+
+static void release(struct fp_scanner *s)
+{
+	__atomic_store_n(&s->running, false, __ATOMIC_RELEASE);
 }
 
 void fp_config_init(fp_config_t *cfg)
@@ -126,8 +137,9 @@ int fp_scanner_new(const fp_config_t *user_cfg, fp_scanner_t **out, char *errbuf
 	ipset_init(&s->excludes);
 	ipset_init(&s->scan_addrs);
 	portset_init(&s->ports);
+	portset_init(&s->default_ports);
 	pthread_mutex_init(&s->emit_lock, NULL);
-	s->rx.fd = -1;
+	pthread_mutex_init(&s->err_lock, NULL);
 	if (dup_opt(cfg->interface, &s->interface) || dup_opt(cfg->source_ip, &s->source_ip) ||
 	    dup_opt(cfg->router_mac, &s->router_mac)) {
 		fp_scanner_free(s);
@@ -188,9 +200,11 @@ int fp_scanner_add_udp_payload(fp_scanner_t *s, uint16_t port, const uint8_t *da
 
 	if (!s || (!data && len))
 		return FP_EINVAL;
-	if (s->running)
-		return scanner_fail(s, FP_ESTATE, "UDP payloads cannot change during a scan");
+	/* Claimed, so that a scan cannot start while the table changes. */
+	if (!claim(s))
+		return scanner_refuse(s, FP_ESTATE, "UDP payloads cannot change during a scan");
 	ret = udp_user_add(&s->udp_user, port, data, len);
+	release(s);
 	if (ret == FP_ERANGE)
 		return scanner_fail(s, ret, "UDP payload for port %u: %zu bytes, at most %d allowed",
 				    port, len, UDP_PAYLOAD_MAX);
@@ -231,17 +245,23 @@ static int check_ports(struct fp_scanner *s, const struct portset *ports)
 	return 0;
 }
 
+/* Claims the scanner for one run or batch (end() gives it back). */
 static int begin(struct fp_scanner *s)
 {
-	if (s->running)
-		return scanner_fail(s, FP_ESTATE, "a scan is already running on this scanner");
-	s->running = true;
+	if (!claim(s))
+		return scanner_refuse(s, FP_ESTATE, "a scan is already running on this scanner");
 	__atomic_store_n(&s->stop, 0, __ATOMIC_RELAXED);
 	return 0;
 }
 
+static void end(struct fp_scanner *s)
+{
+	release(s);
+}
+
 int fp_scanner_run(fp_scanner_t *s)
 {
+	const struct portset *ports;
 	struct ipset ex;
 	uint64_t before;
 	int ret;
@@ -252,13 +272,17 @@ int fp_scanner_run(fp_scanner_t *s)
 	if (ret < 0)
 		return ret;
 	ipset_init(&ex);
+	/* The defaults serve this run only: ports set later replace them. */
+	ports = &s->ports;
 	if (!s->ports_set) {
-		ret = portset_add_spec(&s->ports, DEFAULT_PORTS, s->err, sizeof(s->err));
+		portset_free(&s->default_ports);
+		portset_init(&s->default_ports);
+		ret = portset_add_spec(&s->default_ports, DEFAULT_PORTS, s->err, sizeof(s->err));
 		if (ret < 0)
 			goto out;
-		s->ports_set = true;
+		ports = &s->default_ports;
 	}
-	ret = check_ports(s, &s->ports);
+	ret = check_ports(s, ports);
 	if (ret < 0)
 		goto out;
 	ret = build_excludes(s, &ex);
@@ -289,16 +313,16 @@ int fp_scanner_run(fp_scanner_t *s)
 				   " (benchmark, documentation and reserved ranges need --allow-reserved)");
 		goto out;
 	}
-	ret = plan_range(&s->plan, &s->scan_addrs, &s->ports);
+	ret = plan_range(&s->plan, &s->scan_addrs, ports);
 	if (ret < 0) {
 		scanner_fail(s, ret, "scan too large: %llu addresses x %u ports",
-			     (unsigned long long)s->scan_addrs.count, s->ports.n);
+			     (unsigned long long)s->scan_addrs.count, ports->n);
 		goto out;
 	}
 	ret = engine_run(s);
 out:
 	ipset_free(&ex);
-	s->running = false;
+	end(s);
 	return ret;
 }
 
@@ -323,7 +347,7 @@ int fp_scan_batch(fp_scanner_t *s, const fp_target_t *targets, uint32_t len)
 		ret = scanner_fail(s, FP_ENOMEM, "out of memory for %u targets", len);
 		goto out;
 	}
-	s->st.excluded = 0;
+	STAT_SET(s, excluded, 0);
 	for (uint32_t i = 0; i < len; i++) {
 		const fp_target_t *t = &targets[i];
 		u128 a;
@@ -344,7 +368,7 @@ int fp_scan_batch(fp_scanner_t *s, const fp_target_t *targets, uint32_t len)
 			goto out;
 		}
 		if (ipset_contains(&ex, a)) {
-			s->st.excluded++;
+			STAT_ADD(s, excluded, 1);
 			continue;
 		}
 		list[n].addr = a;
@@ -360,16 +384,16 @@ int fp_scan_batch(fp_scanner_t *s, const fp_target_t *targets, uint32_t len)
 	ret = plan_list(&s->plan, list, n);
 	list = NULL;
 	if (ret == 0) {
-		uint64_t excluded = s->st.excluded;
+		uint64_t excluded = STAT_GET(s, excluded);
 
 		ret = engine_run(s);
-		s->st.excluded = excluded;
+		STAT_SET(s, excluded, excluded);
 	}
 	plan_free(&s->plan);
 out:
 	free(list);
 	ipset_free(&ex);
-	s->running = false;
+	end(s);
 	return ret;
 }
 
@@ -393,14 +417,7 @@ int fp_scanner_stats(const fp_scanner_t *s, fp_stats_t *out)
 	if (!s || !out || out->struct_size < STATS_SIZE_FIRST)
 		return FP_EINVAL;
 	memset(&st, 0, sizeof(st));
-	/* Each counter has one writer; copy them one by one. */
-#define C(f) st.f = __atomic_load_n(&s->st.f, __ATOMIC_RELAXED)
-	C(planned); C(sent); C(received); C(valid); C(invalid); C(duplicates); C(dropped);
-	C(open); C(closed); C(filtered); C(open_filtered); C(send_errors); C(excluded);
-	C(pass); C(elapsed_us);
-#undef C
-	st.progress = s->st.progress;
-	st.rate = s->st.rate;
+	engine_stats(s, &st);
 	/* No more than the caller's struct holds: a caller built against an
 	 * older header has a shorter one. */
 	n = out->struct_size < sizeof(st) ? out->struct_size : sizeof(st);
@@ -434,8 +451,8 @@ int fp_scanner_save_state(fp_scanner_t *s, int fd)
 
 	if (!s || fd < 0)
 		return FP_EINVAL;
-	if (s->running)
-		return scanner_fail(s, FP_ESTATE, "cannot save the state of a running scan");
+	if (is_running(s))
+		return scanner_refuse(s, FP_ESTATE, "cannot save the state of a running scan");
 	if (!s->saveable || !s->answered)
 		return scanner_fail(s, FP_ESTATE, "no stopped scan to save");
 	st = (struct resume_state){ .pass = s->last_pass, .seed = s->seed, .n = s->last_n,
@@ -486,8 +503,8 @@ int fp_scanner_load_state(fp_scanner_t *s, int fd)
 
 	if (!s || fd < 0)
 		return FP_EINVAL;
-	if (s->running)
-		return scanner_fail(s, FP_ESTATE, "cannot load a state while a scan runs");
+	if (is_running(s))
+		return scanner_refuse(s, FP_ESTATE, "cannot load a state while a scan runs");
 	buf = malloc(cap);
 	if (!buf)
 		return scanner_fail(s, FP_ENOMEM, "out of memory");
@@ -559,11 +576,13 @@ void fp_scanner_free(fp_scanner_t *s)
 	ipset_free(&s->excludes);
 	ipset_free(&s->scan_addrs);
 	portset_free(&s->ports);
+	portset_free(&s->default_ports);
 	plan_free(&s->plan);
 	udp_user_free(&s->udp_user);
 	resume_state_free(&s->resume);
 	free(s->answered);
 	pthread_mutex_destroy(&s->emit_lock);
+	pthread_mutex_destroy(&s->err_lock);
 	free(s->interface);
 	free(s->source_ip);
 	free(s->router_mac);

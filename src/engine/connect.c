@@ -29,6 +29,8 @@
 #include <sys/socket.h>
 
 #include "scanner.h"
+#include "method.h"
+#include "../event/scan_events.h"
 #include "../core/rate.h"
 #include "../net/packet.h"
 
@@ -394,7 +396,7 @@ static void on_event(struct cscan *c, uint32_t i, uint32_t events, uint64_t now)
 		give_up(c, i);
 		return;
 	}
-	__atomic_fetch_add(&c->s->st.received, 1, __ATOMIC_RELAXED);
+	STAT_ADD(c->s, received, 1);
 	learn_rtt(c, sl->v6, rtt);
 	record(c, sl->addr, sl->port, state, reason, (int64_t)(rtt / 1000));
 	/* A hard error, read: the socket can serve again. Anything else
@@ -495,11 +497,14 @@ static int launch(struct cscan *c, u128 addr, uint16_t port, uint32_t tries, uin
 	} else {
 		err = errno;
 		if (err == EADDRNOTAVAIL || err == EAGAIN || err == ENOBUFS || err == ENOMEM) {
+			/* Our host could not send it (no local port or buffer
+			 * free): a send error; the probe is tried again. */
+			STAT_ADD(s, send_errors, 1);
 			slot_close(c, i);
 			return LAUNCH_BACKOFF;
 		}
 	}
-	__atomic_fetch_add(&s->st.sent, 1, __ATOMIC_RELAXED);
+	STAT_ADD(s, sent, 1);
 	/* A connect() that succeeded at once waits for its EPOLLOUT too, so
 	 * that one place tells a self-connection from an open port. */
 	if (err == 0 || err == EINPROGRESS || err == EINTR) {
@@ -523,7 +528,7 @@ static int launch(struct cscan *c, u128 addr, uint16_t port, uint32_t tries, uin
 	slot_close(c, i);
 	if (!errno_result(err, &state, &reason))
 		return scanner_fail(s, FP_ESYS, "connect: %s", strerror(err));
-	__atomic_fetch_add(&s->st.received, 1, __ATOMIC_RELAXED);
+	STAT_ADD(s, received, 1);
 	record(c, addr, port, state, reason, (int64_t)((clock_ns() - now) / 1000));
 	return 0;
 }
@@ -717,8 +722,9 @@ static void *worker_main(void *arg)
  * share of the attempts in flight of at least CONN_SHARE_MIN. */
 #define CONN_SHARE_MIN 64u
 
-int engine_connect_scan(struct fp_scanner *s)
+static int connect_run(struct fp_scanner *s)
 {
+	struct scan_facts facts = { 0 };
 	uint32_t conc, n, started = 0;
 	struct cscan *w;
 	int ret;
@@ -742,7 +748,9 @@ int engine_connect_scan(struct fp_scanner *s)
 	if (ret == 0)
 		ret = engine_ready(s);
 	if (ret == 0)
-		ret = engine_begin_events(s);
+		ret = engine_begin_events(s, &facts);
+	if (ret == 0)
+		engine_pass_begin(s, 0);
 	for (uint32_t i = 0; i < n && ret == 0; i++) {
 		pthread_attr_t attr;
 		int rc;
@@ -781,9 +789,14 @@ int engine_connect_scan(struct fp_scanner *s)
 	}
 	if (ret == 0 && !engine_stopping(s))
 		/* Retries ran inside the one walk: the scan is complete. */
-		__atomic_store_n(&s->st.pass, s->cfg.retries, __ATOMIC_RELAXED);
+		STAT_SET(s, pass, s->cfg.retries);
 	for (uint32_t i = 0; i < n; i++)
 		cscan_free(&w[i]);
 	free(w);
 	return ret;
 }
+
+const struct scan_method scan_method_connect = {
+	.name = "connect",
+	.run = connect_run,
+};

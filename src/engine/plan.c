@@ -82,3 +82,25 @@ int plan_find(const struct plan *p, u128 addr, uint8_t proto, uint16_t port, uin
 		return 0;
 	}
 }
+
+uint64_t plan_fingerprint(const struct plan *p)
+{
+	/* A tag of its own, so the hash differs from a resume fingerprint. */
+	uint64_t h = fnv_u64(FNV_OFFSET, 0x706c616e2d763031ull); /* "plan-v01" */
+
+	h = fnv_u64(h, p->n);
+	if (p->list) {
+		h = fnv_u64(h, 1);
+		for (uint64_t i = 0; i < p->n; i++)
+			h = fnv_u64(fnv_u128(h, p->list[i].addr), p->list[i].pp);
+		return h;
+	}
+	h = fnv_u64(h, 2);
+	h = fnv_u64(h, p->addrs->n);
+	for (size_t i = 0; i < p->addrs->n; i++)
+		h = fnv_u128(fnv_u128(h, p->addrs->r[i].lo), p->addrs->r[i].hi);
+	h = fnv_u64(h, p->ports->n);
+	for (uint32_t i = 0; i < p->ports->n; i++)
+		h = fnv_u64(h, p->ports->list[i]);
+	return h;
+}

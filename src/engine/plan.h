@@ -54,4 +54,35 @@ static inline void plan_get(const struct plan *p, uint64_t idx, u128 *addr, uint
 /* 0 and *idx when (addr, proto, port) is in the plan, else -1. */
 int plan_find(const struct plan *p, u128 addr, uint8_t proto, uint16_t port, uint64_t *idx);
 
+/*
+ * A hash of what defines the plan: its probes, not how they were written.
+ * A range plan hashes its finished address set (sorted, merged, after the
+ * exclusions) and its port list (by protocol, then port); a list plan its
+ * sorted, de-duplicated entries. So targets given in another order, or
+ * other exclusions that leave the same set, give the same fingerprint.
+ */
+uint64_t plan_fingerprint(const struct plan *p);
+
+/* FNV-1a 64 over integers as little-endian bytes, the same on any host
+ * (plan and resume fingerprints). */
+#define FNV_OFFSET 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
+
+static inline uint64_t fnv_byte(uint64_t h, uint8_t b)
+{
+	return (h ^ b) * FNV_PRIME;
+}
+
+static inline uint64_t fnv_u64(uint64_t h, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		h = fnv_byte(h, (uint8_t)(v >> (8 * i)));
+	return h;
+}
+
+static inline uint64_t fnv_u128(uint64_t h, u128 v)
+{
+	return fnv_u64(fnv_u64(h, (uint64_t)v), (uint64_t)(v >> 64));
+}
+
 #endif

@@ -7,27 +7,6 @@
 
 #include "resume.h"
 
-#define FNV_OFFSET 0xcbf29ce484222325ull
-#define FNV_PRIME 0x100000001b3ull
-
-static uint64_t fnv_byte(uint64_t h, uint8_t b)
-{
-	return (h ^ b) * FNV_PRIME;
-}
-
-/* Adds v to h as 8 little-endian bytes, so the hash is the same on any host. */
-static uint64_t fnv_u64(uint64_t h, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		h = fnv_byte(h, (uint8_t)(v >> (8 * i)));
-	return h;
-}
-
-static uint64_t fnv_u128(uint64_t h, u128 v)
-{
-	return fnv_u64(fnv_u64(h, (uint64_t)v), (uint64_t)(v >> 64));
-}
-
 uint64_t resume_fingerprint(const struct plan *p, uint32_t shard, uint32_t shard_count,
 			    uint64_t seed)
 {

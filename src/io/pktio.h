@@ -19,6 +19,7 @@ struct txring {
 	uint32_t head;      /* next frame to fill */
 	uint32_t pending;   /* frames queued since the last kick */
 	uint8_t *tmpl;      /* per frame: which template it holds (0 = none) */
+	uint64_t send_errors; /* frames the kernel dropped at a kick (ENOBUFS) */
 };
 
 /* Opens the ring on ifindex. Returns 0, FP_EPERM (no CAP_NET_RAW) or
@@ -82,6 +83,7 @@ struct xsktx {
 	uint32_t pending;   /* descriptors committed since the last kick */
 	bool zerocopy;      /* the driver runs the socket in zero-copy mode */
 	uint8_t *tmpl;      /* per frame: which template it holds (0 = none) */
+	uint64_t send_errors; /* frames completed unsent (EBUSY) */
 };
 
 /*

@@ -124,6 +124,9 @@ int txring_kick(struct txring *t, bool wait)
 			return 0;
 		if (errno == EINTR)
 			continue;
+		/* ENOBUFS: the device dropped the frame it was given. */
+		if (errno == ENOBUFS)
+			t->send_errors++;
 		if (errno == EAGAIN || errno == ENOBUFS)
 			return 0;
 		return FP_ESYS;

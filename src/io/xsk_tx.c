@@ -348,9 +348,12 @@ int xsktx_kick(struct xsktx *x, bool wait)
 		 * completion ring or the socket's send buffer pushes back;
 		 * EBUSY: the device dropped a frame (it is completed). */
 		if (before != x->tx.head && need_kick(x) &&
-		    sendto(x->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN &&
-		    errno != EBUSY && errno != ENOBUFS && errno != EINTR)
-			return FP_ESYS;
+		    sendto(x->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0) {
+			if (errno == EBUSY)
+				x->send_errors++;
+			else if (errno != EAGAIN && errno != ENOBUFS && errno != EINTR)
+				return FP_ESYS;
+		}
 		after = __atomic_load_n(x->tx.consumer, __ATOMIC_ACQUIRE);
 		if (after == x->tx.head) {
 			if (!wait || frame_free(x))

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "engine/plan.h"
+#include "engine/scanner.h"
 
 #define V4(a, b, c, d) addr_from_v4((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
 #define PP(proto, port) ((uint32_t)(proto) << 16 | (port))
@@ -487,6 +488,82 @@ static void test_list_random(void **state)
 	free(ref);
 }
 
+/* The fingerprint of a range plan over addrs (a spec) minus excl x ports. */
+static uint64_t range_fp(const char *addrs, const char *excl, const char *ports, uint64_t *seed)
+{
+	struct ipset a, x;
+	struct portset pp;
+	struct plan p;
+	uint64_t fp;
+
+	make_ipset(&a, addrs);
+	if (excl) {
+		make_ipset(&x, excl);
+		assert_int_equal(ipset_subtract(&a, &x), 0);
+		assert_int_equal(ipset_finish(&a, NULL, 0), 0);
+		ipset_free(&x);
+	}
+	make_portset(&pp, ports);
+	assert_int_equal(plan_range(&p, &a, &pp), 0);
+	fp = plan_fingerprint(&p);
+	*seed = engine_plan_seed(&p);
+	assert_true(*seed != 0);
+	portset_free(&pp);
+	ipset_free(&a);
+	return fp;
+}
+
+/*
+ * Shards without a seed order the plan by its fingerprint: the same plan
+ * gives the same one however it was written (target order, duplicates,
+ * exclusions that leave the same set); any other plan another.
+ */
+static void test_fingerprint(void **state)
+{
+	uint64_t s1, s2, f1, f2;
+	const struct plan_entry e[3] = {
+		{ V4(198, 18, 0, 1), PP(FP_PROTO_TCP, 80) },
+		{ V4(198, 18, 0, 2), PP(FP_PROTO_UDP, 53) },
+		{ must_parse("2001:2::1"), PP(FP_PROTO_TCP, 443) },
+	};
+	const struct plan_entry r[4] = { e[2], e[0], e[1], e[0] };
+	struct plan p, q;
+
+	(void)state;
+	f1 = range_fp("198.19.0.0/20", NULL, "22,80,443", &s1);
+	f2 = range_fp("198.19.0.0/20", NULL, "22,80,443", &s2);
+	assert_int_equal(f1, f2);
+	assert_int_equal(s1, s2);
+	/* Written otherwise: the same plan. */
+	assert_int_equal(range_fp("198.19.8.0/21, 198.19.0.0-198.19.7.255", NULL, "443,80,22,80", &s2), f1);
+	assert_int_equal(s1, s2);
+	assert_int_equal(range_fp("198.19.0.0/19", "198.19.16.0/20", "T:22,80,443", &s2), f1);
+	assert_int_equal(s1, s2);
+	/* Other ports, protocols, addresses or exclusions: another plan. */
+	assert_int_not_equal(range_fp("198.19.0.0/20", NULL, "22,80", &s2), f1);
+	assert_int_not_equal(s1, s2);
+	assert_int_not_equal(range_fp("198.19.0.0/20", NULL, "22,80,444", &s2), f1);
+	assert_int_not_equal(s1, s2);
+	assert_int_not_equal(range_fp("198.19.0.0/20", NULL, "22,80,U:443", &s2), f1);
+	assert_int_not_equal(s1, s2);
+	assert_int_not_equal(range_fp("198.19.16.0/20", NULL, "22,80,443", &s2), f1);
+	assert_int_not_equal(s1, s2);
+	assert_int_not_equal(range_fp("198.19.0.0/20", "198.19.0.7", "22,80,443", &s2), f1);
+	assert_int_not_equal(s1, s2);
+
+	/* List plans: order and duplicates do not matter, content does. */
+	assert_int_equal(plan_list(&p, entries(e, 3), 3), 0);
+	assert_int_equal(plan_list(&q, entries(r, 4), 4), 0);
+	assert_int_equal(plan_fingerprint(&p), plan_fingerprint(&q));
+	assert_int_equal(engine_plan_seed(&p), engine_plan_seed(&q));
+	plan_free(&q);
+	assert_int_equal(plan_list(&q, entries(e, 2), 2), 0);
+	assert_int_not_equal(plan_fingerprint(&p), plan_fingerprint(&q));
+	assert_int_not_equal(engine_plan_seed(&p), engine_plan_seed(&q));
+	plan_free(&q);
+	plan_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -497,6 +574,7 @@ int main(void)
 		cmocka_unit_test(test_list),
 		cmocka_unit_test(test_list_small),
 		cmocka_unit_test(test_list_random),
+		cmocka_unit_test(test_fingerprint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
