@@ -12,6 +12,7 @@
 #include "../net/route.h"
 #include "../probe/probe.h"
 #include "../probe/payloads.h"
+#include "../event/event.h"
 #include "../event/sink.h"
 
 #define SENDERS_MAX 64

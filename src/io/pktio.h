@@ -11,6 +11,12 @@
 
 #include "../core/common.h"
 
+/*
+ * The bytes of a TX frame's data area that a probe may fill (the cap its
+ * prepare is given): every frame of both send paths holds this many.
+ */
+#define PROBE_MAX_FRAME 1536
+
 struct txring {
 	int fd;
 	uint8_t *map;

@@ -16,7 +16,6 @@
 
 #include "pktio.h"
 #include "../core/rate.h"
-#include "../probe/probe.h"
 
 #ifndef AF_XDP
 #define AF_XDP 44

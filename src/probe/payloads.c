@@ -28,17 +28,6 @@ static void hex_put(uint8_t *p, uint64_t v, unsigned n)
 		p[i] = (uint8_t)hexdig[(v >> (4 * (n - 1 - i))) & 0xf];
 }
 
-static void be64_put(uint8_t *p, uint64_t v)
-{
-	be32_store(p, (uint32_t)(v >> 32));
-	be32_store(p + 4, (uint32_t)v);
-}
-
-static uint64_t be64_get(const uint8_t *p)
-{
-	return (uint64_t)be32_load(p) << 32 | be32_load(p + 4);
-}
-
 /* Whether needle (nlen bytes) occurs in the len bytes at p. */
 static bool has(const uint8_t *p, size_t len, const void *needle, size_t nlen)
 {
@@ -159,7 +148,7 @@ static const uint8_t ntp_tmpl[48] = {
 static void ntp_write(uint8_t *p, size_t len, uint64_t ck)
 {
 	(void)len;
-	be64_put(p + 40, ck);
+	be64_store(p + 40, ck);
 }
 
 static bool ntp_parse(const uint8_t *p, size_t len, uint64_t ck)
@@ -169,7 +158,7 @@ static bool ntp_parse(const uint8_t *p, size_t len, uint64_t ck)
 	if (len < 48)
 		return false;
 	vn = (p[0] >> 3) & 7;
-	return (p[0] & 7) == 4 && vn >= 1 && vn <= 4 && be64_get(p + 24) == ck;
+	return (p[0] & 7) == 4 && vn >= 1 && vn <= 4 && be64_load(p + 24) == ck;
 }
 
 /* ------------------------------------------------------------------ */
@@ -365,7 +354,7 @@ static void coap_write(uint8_t *p, size_t len, uint64_t ck)
 {
 	(void)len;
 	be16_store(p + 2, (uint16_t)ck);
-	be64_put(p + 4, ck);
+	be64_store(p + 4, ck);
 }
 
 /*
@@ -383,7 +372,7 @@ static bool coap_parse(const uint8_t *p, size_t len, uint64_t ck)
 	tkl = p[0] & 0xf;
 	if (tkl > 8 || len < 4 + tkl)
 		return false;
-	tok = tkl == 8 && be64_get(p + 4) == ck;
+	tok = tkl == 8 && be64_load(p + 4) == ck;
 	if (type >= 2)
 		return be16_load(p + 2) == (uint16_t)ck && (tkl == 0 || tok) &&
 		       (type == 2 || p[1] == 0);
@@ -472,7 +461,7 @@ static const uint8_t ike_tmpl[IKE_LEN] = {
 static void ike_write(uint8_t *p, size_t len, uint64_t ck)
 {
 	(void)len;
-	be64_put(p, ck);
+	be64_store(p, ck);
 }
 
 /* Our initiator SPI in an IKEv2 response, or in an IKEv1 message (an IKEv1
@@ -481,7 +470,7 @@ static bool ike_parse(const uint8_t *p, size_t len, uint64_t ck)
 {
 	unsigned major;
 
-	if (len < 28 || be64_get(p) != ck || be32_load(p + 24) < 28 || be32_load(p + 24) > len)
+	if (len < 28 || be64_load(p) != ck || be32_load(p + 24) < 28 || be32_load(p + 24) > len)
 		return false;
 	major = p[17] >> 4;
 	return (major == 2 && (p[19] & 0x20)) || major == 1;
@@ -529,7 +518,7 @@ static void dtls_write(uint8_t *p, size_t len, uint64_t ck)
 	(void)len;
 	be16_store(p + 5, (uint16_t)(ck >> 32));
 	be32_store(p + 7, (uint32_t)ck);
-	be64_put(p + 27, ck);
+	be64_store(p + 27, ck);
 }
 
 static bool dtls_parse(const uint8_t *p, size_t len, uint64_t ck)
@@ -558,7 +547,7 @@ static const uint8_t openvpn_tmpl[] = {
 static void openvpn_write(uint8_t *p, size_t len, uint64_t ck)
 {
 	(void)len;
-	be64_put(p + 1, ck);
+	be64_store(p + 1, ck);
 }
 
 static bool openvpn_parse(const uint8_t *p, size_t len, uint64_t ck)
@@ -576,7 +565,7 @@ static bool openvpn_parse(const uint8_t *p, size_t len, uint64_t ck)
 		return false;
 	off = 10 + 4 * (size_t)n;
 	/* A reset from the server also carries its own packet ID. */
-	return len >= off + 8 + (op == 8 ? 4 : 0) && be64_get(p + off) == ck;
+	return len >= off + 8 + (op == 8 ? 4 : 0) && be64_load(p + off) == ck;
 }
 
 /* ------------------------------------------------------------------ */
@@ -748,8 +737,8 @@ static void radius_write(uint8_t *p, size_t len, uint64_t ck)
 {
 	(void)len;
 	p[1] = (uint8_t)ck;
-	be64_put(p + 4, ck);
-	be64_put(p + 12, ~ck);
+	be64_store(p + 4, ck);
+	be64_store(p + 12, ~ck);
 }
 
 /* Access-Accept, -Reject or -Challenge with our identifier. */
@@ -822,7 +811,7 @@ static const uint8_t stun_tmpl[] = {
 
 static void stun_txid(uint8_t *t, uint64_t ck)
 {
-	be64_put(t, ck);
+	be64_store(t, ck);
 	be32_store(t + 8, (uint32_t)ck ^ (uint32_t)(ck >> 32));
 }
 

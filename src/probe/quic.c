@@ -7,12 +7,11 @@
 #include <string.h>
 #include <netinet/in.h>
 
-#include "probe.h"
+#include "l3.h"
 #include "quic.h"
 #include "../core/cookie.h"
 #include "../net/checksum.h"
 
-#define L3_OFF 14
 #define UDP_HLEN 8
 
 /*
@@ -36,17 +35,6 @@
 
 _Static_assert(L3_OFF + 40 + Q_UDP_LEN <= PROBE_MAX_FRAME, "QUIC probe exceeds a TX frame");
 _Static_assert(QUIC_PAYLOAD_LEN - Q_PN < 0x4000, "Length must fit a 2-byte varint");
-
-static inline uint64_t be64_load(const uint8_t *p)
-{
-	return (uint64_t)be32_load(p) << 32 | be32_load(p + 4);
-}
-
-static inline void be64_store(uint8_t *p, uint64_t v)
-{
-	be32_store(p, (uint32_t)(v >> 32));
-	be32_store(p + 4, (uint32_t)v);
-}
 
 int quic_vn_parse(const uint8_t *p, size_t len, uint32_t sent_version, struct quic_vn *out)
 {

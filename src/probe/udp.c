@@ -7,12 +7,11 @@
 #include <string.h>
 #include <netinet/in.h>
 
-#include "probe.h"
+#include "l3.h"
 #include "payloads.h"
 #include "../core/cookie.h"
 #include "../net/checksum.h"
 
-#define L3_OFF 14
 #define UDP_HLEN 8
 #define TFTP_PORT 69
 

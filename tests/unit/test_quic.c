@@ -9,6 +9,7 @@
 
 #include "core/addr.h"
 #include "core/cookie.h"
+#include "event/event.h"
 #include "net/checksum.h"
 #include "probe/probe.h"
 #include "probe/quic.h"
@@ -50,11 +51,6 @@ static void ctx_init(struct probe_ctx *c)
 	c->src4 = ip("198.18.0.1");
 	c->src6 = ip("2001:2::1");
 	assert_int_equal(probe_ctx_setup(c, NULL), 0);
-}
-
-static uint64_t be64(const uint8_t *p)
-{
-	return (uint64_t)be32_load(p) << 32 | be32_load(p + 4);
 }
 
 /* Builds one probe; returns its length. */
@@ -157,7 +153,7 @@ static void check_probe(u128 dst, uint16_t dport)
 	assert_int_equal(ver & 0x0f0f0f0f, 0x0a0a0a0a);
 	assert_int_equal(ver, quic_probe_version(ck));
 	assert_int_equal(q[5], 8);
-	assert_true(be64(q + 6) == ck);
+	assert_true(be64_load(q + 6) == ck);
 	assert_int_equal(q[14], 8);
 	assert_int_equal(be32_load(q + 15), quic_scid_check(ck));
 	assert_int_equal(be32_load(q + 19), 123456);
