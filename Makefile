@@ -6,8 +6,8 @@ VERSION := 0.1.0
 MODE ?= fast
 CPU ?= native
 
-ifeq ($(filter $(MODE),fast secure debug),)
-$(error MODE must be fast, secure or debug (got '$(MODE)'))
+ifeq ($(filter $(MODE),fast secure debug tsan),)
+$(error MODE must be fast, secure, debug or tsan (got '$(MODE)'))
 endif
 
 # Toolchain: CC=gcc, CC=clang, or DSLLVM=/opt/dsllvm (its clang and lld).
@@ -76,6 +76,16 @@ ifeq ($(MODE),debug)
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 MODE_CFLAGS := -O1 -g -fno-omit-frame-pointer $(SAN) -U_FORTIFY_SOURCE
 MODE_LDFLAGS := $(SAN)
+endif
+
+ifeq ($(MODE),tsan)
+# ThreadSanitizer: data races between the sender, receiver and connect
+# threads (tests/run-all runs the threaded tests under it, reports fatal).
+# The CLI keeps its seccomp filter; SANDBOX_TSAN adds the two calls the
+# runtime makes after the drop (src/cli/sandbox.c). Reports then cannot
+# run a symbolizer: tests/tsan-symbolize names their frames.
+MODE_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=thread -U_FORTIFY_SOURCE -DSANDBOX_TSAN
+MODE_LDFLAGS := -fsanitize=thread
 endif
 
 CFLAGS_ALL := $(BASE_CFLAGS) $(MODE_CFLAGS) $(WARN) $(EXTRA_CFLAGS)
@@ -246,7 +256,7 @@ clean:
 	rm -rf build dist
 
 help:
-	@echo 'make [MODE=fast|secure|debug] [CC=gcc|clang] [DSLLVM=/opt/dsllvm] [CPU=native|x86-64-v2]'
+	@echo 'make [MODE=fast|secure|debug|tsan] [CC=gcc|clang] [DSLLVM=/opt/dsllvm] [CPU=native|x86-64-v2]'
 	@echo '     [EXTRA_CFLAGS=...] [EXTRA_LDFLAGS=...] [V=1] [WERROR=1]'
 	@echo 'targets: all (default), unit, check-symbols, lab, fuzz, demo, test, clean,'
 	@echo '         examples, install, uninstall, check-install (mk/install.mk),'

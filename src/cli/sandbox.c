@@ -73,6 +73,10 @@ static const struct {
 	{ "rt_sigreturn", SB_ALL },   /* back from the SIGINT/SIGTERM handler */
 	{ "getpid", SB_ALL },         /* abort() and raise() */
 	{ "gettid", SB_ALL },
+#ifdef SANDBOX_TSAN /* MODE=tsan: ThreadSanitizer's background thread sleeps, */
+	{ "nanosleep", SB_ALL },      /* and its thread start calls pthread_getattr_np */
+	{ "sched_getaffinity", SB_ALL },
+#endif
 	{ "connect", SB_CONNECT },    /* the probes of a connect() scan */
 	{ "setsockopt", SB_CONNECT }, /* IP_RECVERR, SO_LINGER */
 	{ "getsockname", SB_CONNECT },/* the source port of a probe */

@@ -33,6 +33,7 @@
 #include "../event/scan_events.h"
 #include "../core/rate.h"
 #include "../net/packet.h"
+#include "../probe/l3.h"
 
 #define FD_MARGIN 64u           /* descriptors left for everything else */
 #define CONC_MAX 16384u         /* attempts in flight, at most */

@@ -46,6 +46,7 @@ struct raw {
 	struct rxring rx;
 	struct jbuf rx_buf;     /* the receiver's events */
 	int rx_stop;
+	int rx_err;             /* errno of a lasting receive failure (rx_main), 0 if none */
 	struct sender *senders;
 	uint32_t nsenders;
 	int send_path;          /* FP_SEND_RING or FP_SEND_XDP: what the senders use */
@@ -83,8 +84,16 @@ static void *rx_main(void *arg)
 {
 	struct raw *r = arg;
 
-	while (!__atomic_load_n(&r->rx_stop, __ATOMIC_ACQUIRE))
-		rxring_poll(&r->rx, 20, on_frame, r);
+	while (!__atomic_load_n(&r->rx_stop, __ATOMIC_ACQUIRE)) {
+		if (rxring_poll(&r->rx, 20, on_frame, r) < 0) {
+			/* The ring cannot be waited on any more (rxring_poll's
+			 * contract): no answer can come, so stop the scan and
+			 * let raw_run report why. */
+			__atomic_store_n(&r->rx_err, r->rx.err ? r->rx.err : EIO, __ATOMIC_RELAXED);
+			__atomic_store_n(&r->s->stop, 1, __ATOMIC_RELAXED);
+			return NULL;
+		}
+	}
 	/* Whatever is already in the ring still counts. */
 	while (rxring_poll(&r->rx, 0, on_frame, r) > 0)
 		;
@@ -504,6 +513,8 @@ out:
 	if (rx_started) {
 		__atomic_store_n(&r->rx_stop, 1, __ATOMIC_RELEASE);
 		pthread_join(rx_thread, NULL);
+		if (r->rx_err && ret >= 0)
+			ret = scanner_fail(s, FP_ESYS, "receiving replies: %s", strerror(r->rx_err));
 	}
 	if (r->senders)
 		close_senders(r);

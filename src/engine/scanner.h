@@ -15,6 +15,7 @@
 #include "../core/perm.h"
 #include "../probe/probe.h"
 #include "../probe/payloads.h"
+#include "../event/event.h"
 #include "../event/sink.h"
 
 struct scan_method;

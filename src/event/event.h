@@ -5,29 +5,13 @@
 #define FP_EVENT_H
 
 #include "json.h"
+#include "../probe/finding.h"
 
 #define EVENT_SCHEMA "threat_event_v1"
 
 struct event_ctx {
 	char scan_id[33];
 	uint64_t seq; /* next event number; atomically incremented */
-};
-
-/* A port_state finding. rtt_us < 0 means unknown. versions: QUIC only. */
-struct finding {
-	u128 addr;
-	uint16_t port;
-	uint8_t proto;
-	uint8_t state;      /* fp_state_t */
-	uint8_t ttl;        /* 0: unknown */
-	const char *reason;
-	const char *service; /* NULL or a name such as "dns" */
-	int64_t rtt_us;
-	/* QUIC: the n_quic_versions versions the server offered, as big-endian
-	 * 32-bit words (in the reply frame: valid only while the finding is
-	 * recorded; nothing copies them). NULL and 0 otherwise. */
-	const uint8_t *quic_versions;
-	uint16_t n_quic_versions;
 };
 
 /* scan_id: 32 hex digits from 16 random bytes. */

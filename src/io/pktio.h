@@ -11,8 +11,14 @@
 
 #include "../core/common.h"
 
+/*
+ * The bytes of a TX frame's data area that a probe may fill (the cap its
+ * prepare is given): every frame of both send paths holds this many.
+ */
+#define PROBE_MAX_FRAME 1536
+
 struct txring {
-	int fd;
+	int fd;             /* -1: none */
 	uint8_t *map;
 	size_t map_len;
 	uint32_t frame_size, frame_nr;
@@ -23,8 +29,10 @@ struct txring {
 };
 
 /* Opens the ring on ifindex. Returns 0, FP_EPERM (no CAP_NET_RAW) or
- * FP_ESYS with a message. */
+ * FP_ESYS with a message; on failure nothing stays open and t->fd is -1. */
 int txring_open(struct txring *t, int ifindex, char *err, size_t errlen);
+/* Releases an opened ring (whatever its descriptor's number, 0 included)
+ * and sets t->fd to -1; closing it again does nothing. */
 void txring_close(struct txring *t);
 
 /*
@@ -72,7 +80,7 @@ struct xskring {
  * reused by the address the kernel returns, never by position.
  */
 struct xsktx {
-	int fd;
+	int fd;             /* -1: none */
 	uint8_t *umem;
 	size_t umem_len;
 	struct xskring tx;  /* we produce descriptors, the kernel consumes */
@@ -176,11 +184,12 @@ static inline void txq_close(struct txq *q)
 }
 
 struct rxring {
-	int fd;
+	int fd;             /* -1: none */
 	uint8_t *map;
 	size_t map_len;
 	uint32_t block_size, block_nr;
 	uint32_t cur;       /* next block to read */
+	int err;            /* errno of the failure rxring_poll reported, 0 if none */
 };
 
 /*
@@ -188,10 +197,19 @@ struct rxring {
  * TCP/UDP/ICMP addressed to src4 (when not 0) and incoming IPv6.
  */
 int rxring_open(struct rxring *r, int ifindex, uint32_t src4, char *err, size_t errlen);
+/* As txring_close: r->fd is -1 afterwards (and after a failed open). */
 void rxring_close(struct rxring *r);
 
-/* Calls fn for every packet in every ready block, releasing each block;
- * waits up to timeout_ms for the first. Returns packets seen, or < 0. */
+/*
+ * Calls fn for every packet in every ready block, releasing each block;
+ * waits up to timeout_ms for the first (none with 0). Returns the packets
+ * seen (0 when none came in time), or FP_ESYS when the ring cannot be
+ * waited on (poll fails other than with EINTR, or the descriptor is no
+ * longer open): errno and r->err say why. That failure is persistent: the
+ * caller stops receiving and fails the scan with it (retrying cannot help;
+ * a failing call sleeps timeout_ms first, so a caller that retries anyway
+ * does not spin). A ring that is merely idle never fails.
+ */
 typedef void (*rx_fn)(void *arg, const uint8_t *frame, size_t len);
 int rxring_poll(struct rxring *r, int timeout_ms, rx_fn fn, void *arg);
 

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/filter.h>
@@ -14,17 +15,12 @@
 #include <sys/socket.h>
 
 #include "pktio.h"
+#include "io_error.h"
 
 #define RX_BLOCK_SIZE (1u << 20)
 #define RX_BLOCK_NR 16
 #define RX_FRAME_SIZE 2048
 #define RX_BLOCK_TIMEOUT_MS 5
-
-static int sys_error(int eno, char *err, size_t errlen, const char *what)
-{
-	snprintf(err, errlen, "%s: %s", what, strerror(eno));
-	return eno == EPERM || eno == EACCES ? FP_EPERM : FP_ESYS;
-}
 
 int rxring_open(struct rxring *r, int ifindex, uint32_t src4, char *err, size_t errlen)
 {
@@ -69,14 +65,14 @@ int rxring_open(struct rxring *r, int ifindex, uint32_t src4, char *err, size_t 
 	/* Protocol 0 until the filter is in place, so nothing unfiltered queues. */
 	r->fd = socket(AF_PACKET, SOCK_RAW, 0);
 	if (r->fd < 0)
-		return sys_error(errno, err, errlen, "AF_PACKET socket");
+		return io_sys_error(errno, err, errlen, "AF_PACKET socket");
 	if (setsockopt(r->fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof(prog)) < 0) {
-		ret = sys_error(errno, err, errlen, "SO_ATTACH_FILTER");
+		ret = io_sys_error(errno, err, errlen, "SO_ATTACH_FILTER");
 		goto fail;
 	}
 	if (setsockopt(r->fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0 ||
 	    setsockopt(r->fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) < 0) {
-		ret = sys_error(errno, err, errlen, "PACKET_RX_RING");
+		ret = io_sys_error(errno, err, errlen, "PACKET_RX_RING");
 		goto fail;
 	}
 	r->map_len = (size_t)req.tp_block_size * req.tp_block_nr;
@@ -86,11 +82,11 @@ int rxring_open(struct rxring *r, int ifindex, uint32_t src4, char *err, size_t 
 		r->map = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd, 0);
 	if (r->map == MAP_FAILED) {
 		r->map = NULL;
-		ret = sys_error(errno, err, errlen, "mmap RX ring");
+		ret = io_sys_error(errno, err, errlen, "mmap RX ring");
 		goto fail;
 	}
 	if (bind(r->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-		ret = sys_error(errno, err, errlen, "bind AF_PACKET");
+		ret = io_sys_error(errno, err, errlen, "bind AF_PACKET");
 		goto fail;
 	}
 	r->block_size = req.tp_block_size;
@@ -106,10 +102,29 @@ void rxring_close(struct rxring *r)
 {
 	if (r->map)
 		munmap(r->map, r->map_len);
-	if (r->fd > 0)
+	if (r->fd >= 0)
 		close(r->fd);
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
+}
+
+/*
+ * A wait that cannot work (the descriptor is gone, poll itself fails) will
+ * not work next time either: remember why, sleep as long as the wait
+ * would have, so that a caller that tries again does not spin, and fail.
+ */
+static int rx_failed(struct rxring *r, int eno, int timeout_ms)
+{
+	struct timespec ts = {
+		.tv_sec = timeout_ms / 1000,
+		.tv_nsec = (long)(timeout_ms % 1000) * 1000000L,
+	};
+
+	r->err = eno;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	errno = eno;
+	return FP_ESYS;
 }
 
 int rxring_poll(struct rxring *r, int timeout_ms, rx_fn fn, void *arg)
@@ -125,12 +140,14 @@ int rxring_poll(struct rxring *r, int timeout_ms, rx_fn fn, void *arg)
 
 		if (!(st & TP_STATUS_USER)) {
 			struct pollfd pfd = { .fd = r->fd, .events = POLLIN | POLLERR };
+			int ready;
 
 			if (seen || timeout_ms == 0)
 				return seen;
-			if (poll(&pfd, 1, timeout_ms) < 0 && errno != EINTR)
-				return FP_ESYS;
-			if (pfd.revents & POLLERR) {
+			ready = poll(&pfd, 1, timeout_ms);
+			if ((ready < 0 && errno != EINTR) || (ready > 0 && (pfd.revents & POLLNVAL)))
+				return rx_failed(r, ready < 0 ? errno : EBADF, timeout_ms);
+			if (ready > 0 && (pfd.revents & POLLERR)) {
 				int e;
 				socklen_t el = sizeof(e);
 

@@ -13,16 +13,11 @@
 #include <sys/socket.h>
 
 #include "pktio.h"
+#include "io_error.h"
 
 #define TX_FRAME_SIZE 2048
 #define TX_FRAME_NR 1024
 #define TX_DATA_OFF (TPACKET_ALIGN(sizeof(struct tpacket2_hdr)))
-
-static int sys_error(int eno, char *err, size_t errlen, const char *what)
-{
-	snprintf(err, errlen, "%s: %s", what, strerror(eno));
-	return eno == EPERM || eno == EACCES ? FP_EPERM : FP_ESYS;
-}
 
 int txring_open(struct txring *t, int ifindex, char *err, size_t errlen)
 {
@@ -42,23 +37,23 @@ int txring_open(struct txring *t, int ifindex, char *err, size_t errlen)
 	memset(t, 0, sizeof(*t));
 	t->fd = socket(AF_PACKET, SOCK_RAW, 0);
 	if (t->fd < 0)
-		return sys_error(errno, err, errlen, "AF_PACKET socket");
+		return io_sys_error(errno, err, errlen, "AF_PACKET socket");
 	if (setsockopt(t->fd, SOL_PACKET, PACKET_VERSION, &v, sizeof(v)) < 0 ||
 	    setsockopt(t->fd, SOL_PACKET, PACKET_TX_RING, &req, sizeof(req)) < 0) {
-		ret = sys_error(errno, err, errlen, "PACKET_TX_RING");
+		ret = io_sys_error(errno, err, errlen, "PACKET_TX_RING");
 		goto fail;
 	}
 	/* Best effort: bypassing the qdisc is faster but not required. */
 	(void)setsockopt(t->fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one));
 	if (bind(t->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
-		ret = sys_error(errno, err, errlen, "bind AF_PACKET");
+		ret = io_sys_error(errno, err, errlen, "bind AF_PACKET");
 		goto fail;
 	}
 	t->map_len = (size_t)req.tp_block_size * req.tp_block_nr;
 	t->map = mmap(NULL, t->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, t->fd, 0);
 	if (t->map == MAP_FAILED) {
 		t->map = NULL;
-		ret = sys_error(errno, err, errlen, "mmap TX ring");
+		ret = io_sys_error(errno, err, errlen, "mmap TX ring");
 		goto fail;
 	}
 	t->tmpl = calloc(TX_FRAME_NR, 1);
@@ -79,7 +74,7 @@ void txring_close(struct txring *t)
 {
 	if (t->map)
 		munmap(t->map, t->map_len);
-	if (t->fd > 0)
+	if (t->fd >= 0)
 		close(t->fd);
 	free(t->tmpl);
 	memset(t, 0, sizeof(*t));

@@ -15,8 +15,8 @@
 #include <sys/socket.h>
 
 #include "pktio.h"
+#include "io_error.h"
 #include "../core/rate.h"
-#include "../probe/probe.h"
 
 #ifndef AF_XDP
 #define AF_XDP 44
@@ -41,12 +41,6 @@
 
 _Static_assert(PROBE_MAX_FRAME <= XSK_FRAME_SIZE, "a probe does not fit a UMEM frame");
 _Static_assert((XSK_FRAME_NR & (XSK_FRAME_NR - 1)) == 0, "ring sizes are powers of two");
-
-static int sys_error(int eno, char *err, size_t errlen, const char *what)
-{
-	snprintf(err, errlen, "%s: %s", what, strerror(eno));
-	return eno == EPERM || eno == EACCES ? FP_EPERM : FP_ESYS;
-}
 
 uint32_t xsk_tx_queues(const char *ifname)
 {
@@ -158,7 +152,7 @@ static int xsk_setup(struct xsktx *x, int ifindex, uint32_t queue, uint16_t mode
 	if (x->fd < 0) {
 		int e = errno;
 
-		ret = sys_error(e, err, errlen, "socket");
+		ret = io_sys_error(e, err, errlen, "socket");
 		if (e == EAFNOSUPPORT)
 			ret = FP_ENOTSUP;
 		goto fail;
@@ -169,7 +163,7 @@ static int xsk_setup(struct xsktx *x, int ifindex, uint32_t queue, uint16_t mode
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (x->umem == MAP_FAILED) {
 		x->umem = NULL;
-		ret = sys_error(errno, err, errlen, "mmap UMEM");
+		ret = io_sys_error(errno, err, errlen, "mmap UMEM");
 		goto fail;
 	}
 	reg.addr = (uint64_t)(uintptr_t)x->umem;
@@ -178,7 +172,7 @@ static int xsk_setup(struct xsktx *x, int ifindex, uint32_t queue, uint16_t mode
 		int e = errno;
 
 		/* ENOBUFS: over RLIMIT_MEMLOCK without CAP_IPC_LOCK. */
-		ret = sys_error(e, err, errlen, e == ENOBUFS ?
+		ret = io_sys_error(e, err, errlen, e == ENOBUFS ?
 				"locking the 2 MiB UMEM in memory (RLIMIT_MEMLOCK, ulimit -l)" :
 				"XDP_UMEM_REG");
 		if (e == ENOBUFS || e == ENOMEM)
@@ -188,18 +182,18 @@ static int xsk_setup(struct xsktx *x, int ifindex, uint32_t queue, uint16_t mode
 	if (setsockopt(x->fd, SOL_XDP, XDP_UMEM_FILL_RING, &fill_nr, sizeof(fill_nr)) < 0 ||
 	    setsockopt(x->fd, SOL_XDP, XDP_UMEM_COMPLETION_RING, &ring_nr, sizeof(ring_nr)) < 0 ||
 	    setsockopt(x->fd, SOL_XDP, XDP_TX_RING, &ring_nr, sizeof(ring_nr)) < 0) {
-		ret = sys_error(errno, err, errlen, "ring set-up");
+		ret = io_sys_error(errno, err, errlen, "ring set-up");
 		goto fail;
 	}
 	if (mmap_offsets(x->fd, &off, &has_flags) < 0) {
-		ret = sys_error(errno, err, errlen, "XDP_MMAP_OFFSETS");
+		ret = io_sys_error(errno, err, errlen, "XDP_MMAP_OFFSETS");
 		goto fail;
 	}
 	if (!map_ring(&x->tx, x->fd, &off.tx, has_flags, ring_nr, sizeof(struct xdp_desc),
 		      XDP_PGOFF_TX_RING) ||
 	    !map_ring(&x->cq, x->fd, &off.cr, has_flags, ring_nr, sizeof(uint64_t),
 		      (off_t)XDP_UMEM_PGOFF_COMPLETION_RING)) {
-		ret = sys_error(errno, err, errlen, "mmap rings");
+		ret = io_sys_error(errno, err, errlen, "mmap rings");
 		goto fail;
 	}
 	rc = bind(x->fd, (struct sockaddr *)&sxdp, sizeof(sxdp));
@@ -216,7 +210,7 @@ static int xsk_setup(struct xsktx *x, int ifindex, uint32_t queue, uint16_t mode
 			snprintf(err, errlen, "queue %u already has an XDP socket", queue);
 			ret = FP_ESTATE;
 		} else {
-			sys_error(e, err, errlen, "bind");
+			io_sys_error(e, err, errlen, "bind");
 			ret = e == EPERM || e == EACCES ? FP_EPERM : FP_ENOTSUP;
 		}
 		goto fail;

@@ -18,9 +18,11 @@
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define FP_BE16(v) __builtin_bswap16(v)
 #define FP_BE32(v) __builtin_bswap32(v)
+#define FP_BE64(v) __builtin_bswap64(v)
 #else
 #define FP_BE16(v) (v)
 #define FP_BE32(v) (v)
+#define FP_BE64(v) (v)
 #endif
 static inline void be16_store(uint8_t *p, uint16_t v)
 {
@@ -30,6 +32,11 @@ static inline void be16_store(uint8_t *p, uint16_t v)
 static inline void be32_store(uint8_t *p, uint32_t v)
 {
 	v = FP_BE32(v);
+	memcpy(p, &v, sizeof(v));
+}
+static inline void be64_store(uint8_t *p, uint64_t v)
+{
+	v = FP_BE64(v);
 	memcpy(p, &v, sizeof(v));
 }
 static inline uint16_t be16_load(const uint8_t *p)
@@ -45,6 +52,13 @@ static inline uint32_t be32_load(const uint8_t *p)
 
 	memcpy(&v, p, sizeof(v));
 	return FP_BE32(v);
+}
+static inline uint64_t be64_load(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return FP_BE64(v);
 }
 
 /* Adds len bytes (an odd tail is padded with zero) to a running sum. */

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "payloads.h"
+#include "quic.h"
 #include "../net/checksum.h"
 
 #define Z16 "0000000000000000"
@@ -26,17 +27,6 @@ static void hex_put(uint8_t *p, uint64_t v, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
 		p[i] = (uint8_t)hexdig[(v >> (4 * (n - 1 - i))) & 0xf];
-}
-
-static void be64_put(uint8_t *p, uint64_t v)
-{
-	be32_store(p, (uint32_t)(v >> 32));
-	be32_store(p + 4, (uint32_t)v);
-}
-
-static uint64_t be64_get(const uint8_t *p)
-{
-	return (uint64_t)be32_load(p) << 32 | be32_load(p + 4);
 }
 
 /* Whether needle (nlen bytes) occurs in the len bytes at p. */
@@ -159,7 +149,7 @@ static const uint8_t ntp_tmpl[48] = {
 static void ntp_write(uint8_t *p, size_t len, uint64_t ck)
 {
 	(void)len;
-	be64_put(p + 40, ck);
+	be64_store(p + 40, ck);
 }
 
 static bool ntp_parse(const uint8_t *p, size_t len, uint64_t ck)
@@ -169,7 +159,7 @@ static bool ntp_parse(const uint8_t *p, size_t len, uint64_t ck)
 	if (len < 48)
 		return false;
 	vn = (p[0] >> 3) & 7;
-	return (p[0] & 7) == 4 && vn >= 1 && vn <= 4 && be64_get(p + 24) == ck;
+	return (p[0] & 7) == 4 && vn >= 1 && vn <= 4 && be64_load(p + 24) == ck;
 }
 
 /* ------------------------------------------------------------------ */
@@ -365,7 +355,7 @@ static void coap_write(uint8_t *p, size_t len, uint64_t ck)
 {
 	(void)len;
 	be16_store(p + 2, (uint16_t)ck);
-	be64_put(p + 4, ck);
+	be64_store(p + 4, ck);
 }
 
 /*
@@ -383,7 +373,7 @@ static bool coap_parse(const uint8_t *p, size_t len, uint64_t ck)
 	tkl = p[0] & 0xf;
 	if (tkl > 8 || len < 4 + tkl)
 		return false;
-	tok = tkl == 8 && be64_get(p + 4) == ck;
+	tok = tkl == 8 && be64_load(p + 4) == ck;
 	if (type >= 2)
 		return be16_load(p + 2) == (uint16_t)ck && (tkl == 0 || tok) &&
 		       (type == 2 || p[1] == 0);
@@ -472,7 +462,7 @@ static const uint8_t ike_tmpl[IKE_LEN] = {
 static void ike_write(uint8_t *p, size_t len, uint64_t ck)
 {
 	(void)len;
-	be64_put(p, ck);
+	be64_store(p, ck);
 }
 
 /* Our initiator SPI in an IKEv2 response, or in an IKEv1 message (an IKEv1
@@ -481,7 +471,7 @@ static bool ike_parse(const uint8_t *p, size_t len, uint64_t ck)
 {
 	unsigned major;
 
-	if (len < 28 || be64_get(p) != ck || be32_load(p + 24) < 28 || be32_load(p + 24) > len)
+	if (len < 28 || be64_load(p) != ck || be32_load(p + 24) < 28 || be32_load(p + 24) > len)
 		return false;
 	major = p[17] >> 4;
 	return (major == 2 && (p[19] & 0x20)) || major == 1;
@@ -529,7 +519,7 @@ static void dtls_write(uint8_t *p, size_t len, uint64_t ck)
 	(void)len;
 	be16_store(p + 5, (uint16_t)(ck >> 32));
 	be32_store(p + 7, (uint32_t)ck);
-	be64_put(p + 27, ck);
+	be64_store(p + 27, ck);
 }
 
 static bool dtls_parse(const uint8_t *p, size_t len, uint64_t ck)
@@ -558,7 +548,7 @@ static const uint8_t openvpn_tmpl[] = {
 static void openvpn_write(uint8_t *p, size_t len, uint64_t ck)
 {
 	(void)len;
-	be64_put(p + 1, ck);
+	be64_store(p + 1, ck);
 }
 
 static bool openvpn_parse(const uint8_t *p, size_t len, uint64_t ck)
@@ -576,7 +566,7 @@ static bool openvpn_parse(const uint8_t *p, size_t len, uint64_t ck)
 		return false;
 	off = 10 + 4 * (size_t)n;
 	/* A reset from the server also carries its own packet ID. */
-	return len >= off + 8 + (op == 8 ? 4 : 0) && be64_get(p + off) == ck;
+	return len >= off + 8 + (op == 8 ? 4 : 0) && be64_load(p + off) == ck;
 }
 
 /* ------------------------------------------------------------------ */
@@ -748,8 +738,8 @@ static void radius_write(uint8_t *p, size_t len, uint64_t ck)
 {
 	(void)len;
 	p[1] = (uint8_t)ck;
-	be64_put(p + 4, ck);
-	be64_put(p + 12, ~ck);
+	be64_store(p + 4, ck);
+	be64_store(p + 12, ~ck);
 }
 
 /* Access-Accept, -Reject or -Challenge with our identifier. */
@@ -822,7 +812,7 @@ static const uint8_t stun_tmpl[] = {
 
 static void stun_txid(uint8_t *t, uint64_t ck)
 {
-	be64_put(t, ck);
+	be64_store(t, ck);
 	be32_store(t + 8, (uint32_t)ck ^ (uint32_t)(ck >> 32));
 }
 
@@ -846,38 +836,74 @@ static bool stun_parse(const uint8_t *p, size_t len, uint64_t ck)
 }
 
 /* ------------------------------------------------------------------ */
+/*
+ * QUIC, RFC 9000 6 and 17.2.1: the QUIC probe's packet (src/probe/quic.h),
+ * a long header in a reserved version padded to 1200 bytes, which every
+ * QUIC server answers with Version Negotiation echoing our connection IDs
+ * (the cookie) and listing its versions. Other services on these ports
+ * may answer otherwise: such a reply shows the port open, unnamed.
+ */
+
+static void quic_write(uint8_t *p, size_t len, uint64_t ck)
+{
+	(void)len;
+	quic_probe_fill(p, ck, 0);
+}
+
+static int quic_classify(const uint8_t *p, size_t len, uint64_t ck, struct finding *f)
+{
+	struct quic_vn vn;
+	int r = quic_vn_answer(p, len, ck, &vn);
+
+	if (r > 0 && f) {
+		f->quic_versions = vn.versions;
+		f->n_quic_versions = vn.n_versions;
+	}
+	return r;
+}
+
+static bool quic_parse(const uint8_t *p, size_t len, uint64_t ck)
+{
+	return quic_classify(p, len, ck, NULL) > 0;
+}
+
+/* ------------------------------------------------------------------ */
 
 #define PORTS(...) ((const uint16_t[]){ __VA_ARGS__, 0 })
 
 const struct udp_payload udp_payloads[] = {
-	{ "dns", PORTS(53), dns_tmpl, sizeof(dns_tmpl), id16_write, dns_parse, true },
-	{ "ntp", PORTS(123), ntp_tmpl, sizeof(ntp_tmpl), ntp_write, ntp_parse, true },
-	{ "snmp", PORTS(161), snmp2_tmpl, sizeof(snmp2_tmpl), snmp_write, snmp_parse, true },
+	{ "dns", PORTS(53), dns_tmpl, sizeof(dns_tmpl), id16_write, dns_parse, true, NULL },
+	{ "ntp", PORTS(123), ntp_tmpl, sizeof(ntp_tmpl), ntp_write, ntp_parse, true, NULL },
+	{ "snmp", PORTS(161), snmp2_tmpl, sizeof(snmp2_tmpl), snmp_write, snmp_parse, true, NULL },
 	/* Not sent by default (v2c is); kept for --udp-payload and the tests. */
-	{ "snmp-v1", PORTS(0), snmp1_tmpl, sizeof(snmp1_tmpl), snmp_write, snmp_parse, true },
-	{ "netbios-ns", PORTS(137), nbns_tmpl, sizeof(nbns_tmpl), id16_write, dns_parse, true },
-	{ "ssdp", PORTS(1900), TEXT(ssdp_text), NULL, ssdp_parse, false },
-	{ "mdns", PORTS(5353), mdns_tmpl, sizeof(mdns_tmpl), id16_write, dns_parse, true },
+	{ "snmp-v1", PORTS(0), snmp1_tmpl, sizeof(snmp1_tmpl), snmp_write, snmp_parse, true, NULL },
+	{ "netbios-ns", PORTS(137), nbns_tmpl, sizeof(nbns_tmpl), id16_write, dns_parse, true, NULL },
+	{ "ssdp", PORTS(1900), TEXT(ssdp_text), NULL, ssdp_parse, false, NULL },
+	{ "mdns", PORTS(5353), mdns_tmpl, sizeof(mdns_tmpl), id16_write, dns_parse, true, NULL },
 	{ "memcached", PORTS(11211), memcached_tmpl, sizeof(memcached_tmpl), id16_write,
-	  memcached_parse, true },
-	{ "coap", PORTS(5683), coap_tmpl, sizeof(coap_tmpl), coap_write, coap_parse, true },
-	{ "sip", PORTS(5060), TEXT(sip_text), sip_write, sip_parse, true },
-	{ "ike", PORTS(500), ike_tmpl, sizeof(ike_tmpl), ike_write, ike_parse, true },
-	{ "dtls", PORTS(4433, 5684), dtls_tmpl, sizeof(dtls_tmpl), dtls_write, dtls_parse, false },
+	  memcached_parse, true, NULL },
+	{ "coap", PORTS(5683), coap_tmpl, sizeof(coap_tmpl), coap_write, coap_parse, true, NULL },
+	{ "sip", PORTS(5060), TEXT(sip_text), sip_write, sip_parse, true, NULL },
+	{ "ike", PORTS(500), ike_tmpl, sizeof(ike_tmpl), ike_write, ike_parse, true, NULL },
+	{ "dtls", PORTS(4433, 5684), dtls_tmpl, sizeof(dtls_tmpl), dtls_write, dtls_parse, false, NULL },
 	{ "openvpn", PORTS(1194), openvpn_tmpl, sizeof(openvpn_tmpl), openvpn_write,
-	  openvpn_parse, true },
-	{ "tftp", PORTS(69), tftp_tmpl, sizeof(tftp_tmpl), NULL, tftp_parse, false },
-	{ "rpcbind", PORTS(111), rpc_tmpl, sizeof(rpc_tmpl), xid32_write, rpc_parse, true },
-	{ "cldap", PORTS(389), cldap_tmpl, sizeof(cldap_tmpl), cldap_write, cldap_parse, true },
-	{ "ws-discovery", PORTS(3702), TEXT(wsd_text), wsd_write, wsd_parse, true },
-	{ "echo", PORTS(7), TEXT(echo_text), echo_write, echo_parse, true },
-	{ "chargen", PORTS(19), TEXT(chargen_text), NULL, chargen_parse, false },
+	  openvpn_parse, true, NULL },
+	{ "tftp", PORTS(69), tftp_tmpl, sizeof(tftp_tmpl), NULL, tftp_parse, false, NULL },
+	{ "rpcbind", PORTS(111), rpc_tmpl, sizeof(rpc_tmpl), xid32_write, rpc_parse, true, NULL },
+	{ "cldap", PORTS(389), cldap_tmpl, sizeof(cldap_tmpl), cldap_write, cldap_parse, true, NULL },
+	{ "ws-discovery", PORTS(3702), TEXT(wsd_text), wsd_write, wsd_parse, true, NULL },
+	{ "echo", PORTS(7), TEXT(echo_text), echo_write, echo_parse, true, NULL },
+	{ "chargen", PORTS(19), TEXT(chargen_text), NULL, chargen_parse, false, NULL },
 	{ "radius", PORTS(1812, 1645), radius_tmpl, sizeof(radius_tmpl), radius_write,
-	  radius_parse, true },
-	{ "quake3", PORTS(27960), TEXT(q3_text), q3_write, q3_parse, false },
+	  radius_parse, true, NULL },
+	{ "quake3", PORTS(27960), TEXT(q3_text), q3_write, q3_parse, false, NULL },
 	{ "a2s", PORTS(27015), (const uint8_t *)a2s_text, sizeof(a2s_text), NULL, a2s_parse,
-	  false }, /* the request ends with its string's NUL */
-	{ "stun", PORTS(3478), stun_tmpl, sizeof(stun_tmpl), stun_write, stun_parse, true },
+	  false, NULL }, /* the request ends with its string's NUL */
+	{ "stun", PORTS(3478), stun_tmpl, sizeof(stun_tmpl), stun_write, stun_parse, true, NULL },
+	/* HTTP/3 (RFC 9114 3.1: https's port), DNS over QUIC (RFC 9250
+	 * 4.1.1), and the alternative HTTPS port of nginx's QUIC example. */
+	{ "quic", PORTS(443, 853, 8443), quic_probe_tmpl, sizeof(quic_probe_tmpl), quic_write,
+	  quic_parse, false, quic_classify },
 };
 
 const size_t udp_payload_count = ARRAY_SIZE(udp_payloads);
@@ -891,6 +917,20 @@ const struct udp_payload *udp_payload_for(uint16_t port)
 			if (*p == port)
 				return &udp_payloads[i];
 	return NULL;
+}
+
+int udp_payload_reply(const struct udp_payload *e, const uint8_t *reply, size_t len,
+		      uint64_t cookie, struct finding *f)
+{
+	int r;
+
+	if (e->classify)
+		r = e->classify(reply, len, cookie, f);
+	else
+		r = e->parse(reply, len, cookie) ? 1 : e->echoes ? -1 : 0;
+	if (r > 0)
+		f->service = e->name;
+	return r;
 }
 
 const struct udp_payload *udp_payload_named(const char *name)

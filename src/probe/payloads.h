@@ -8,6 +8,7 @@
 #define FP_PAYLOADS_H
 
 #include "../core/common.h"
+#include "finding.h"
 
 /* The largest payload a probe carries (user payloads included). */
 #define UDP_PAYLOAD_MAX 1400
@@ -35,6 +36,15 @@ struct udp_payload {
 	 * still shows the port open, without a service name.
 	 */
 	bool echoes;
+	/*
+	 * NULL, or the protocol's own verdict on a reply, for protocols that
+	 * tell more than parse can: 1 when reply answers cookie (and then f,
+	 * when not NULL, gets the protocol's details: QUIC's offered
+	 * versions, pointing into reply), 0 when reply is not this protocol
+	 * (the port is open, no service named), -1 when it is this protocol
+	 * but does not answer cookie (invalid). parse is then this == 1.
+	 */
+	int (*classify)(const uint8_t *reply, size_t len, uint64_t cookie, struct finding *f);
 };
 
 /* Every entry, in table order; udp_payload_count entries. */
@@ -43,6 +53,17 @@ extern const size_t udp_payload_count;
 
 /* The entry sent to port, or NULL (an empty payload is sent). */
 const struct udp_payload *udp_payload_for(uint16_t port);
+
+/*
+ * The verdict of entry e on a UDP reply (len bytes) to a probe with
+ * cookie: 1 when it is e's protocol answering cookie (f->service set to
+ * e->name, and e's details, if any, filled in); 0 when it does not parse
+ * as e's protocol but may still show the port open (f untouched); -1 when
+ * it cannot answer our probe (e echoes and the reply does not, or e's
+ * classify says so).
+ */
+int udp_payload_reply(const struct udp_payload *e, const uint8_t *reply, size_t len,
+		      uint64_t cookie, struct finding *f);
 
 /* The entry whose service is name, or NULL. */
 const struct udp_payload *udp_payload_named(const char *name);

@@ -9,8 +9,10 @@
 
 #include "../core/common.h"
 #include "../core/cookie.h"
+#include "../io/pktio.h"
 #include "../net/packet.h"
-#include "../event/event.h"
+#include "finding.h"
+#include "tcp_syn.h"
 
 struct udp_user_payloads;
 
@@ -28,13 +30,14 @@ struct probe_ctx {
 
 	/* Derived by probe_ctx_setup(). */
 	struct cookie_ctx ck;   /* cookies from key, src4 and src6 */
-	uint32_t syn_sum[2];    /* tcp_syn: the TCP checksum's constant part (IPv4, IPv6) */
+	/* The probes' own parts, each written by its probe's setup only. */
+	struct syn_ctx syn;     /* tcp_syn */
 };
 
 /*
- * Derives the second group of c from the first: the cookie state (batch
- * implementation cookie_impl, or the fastest when NULL) and the probes'
- * constant checksum parts. Returns 0 or FP_ENOTSUP for an unknown
+ * Derives the rest of c from the first group: the cookie state (batch
+ * implementation cookie_impl, or the fastest when NULL), then each probe's
+ * own part (its setup hook). Returns 0 or FP_ENOTSUP for an unknown
  * cookie_impl (c is then set up with the default).
  */
 int probe_ctx_setup(struct probe_ctx *c, const char *cookie_impl);
@@ -46,11 +49,15 @@ static inline uint64_t probe_cookie(const struct probe_ctx *c, u128 dst, uint16_
 	return cookie_of(&c->ck, addr_is_v4(dst) ? c->src4 : c->src6, dst, dport, proto);
 }
 
-#define PROBE_MAX_FRAME 1536
-
 struct probe {
 	const char *name;
 	uint8_t proto;          /* FP_PROTO_* it serves */
+	/*
+	 * setup: NULL, or derives the probe's own part of c (and nothing
+	 * else) from the caller's facts and the cookie state. Runs once per
+	 * scan, in probe_ctx_setup(), before any prepare, make or classify.
+	 */
+	void (*setup)(struct probe_ctx *c);
 	/*
 	 * prepare: writes every byte that does not depend on the target into
 	 * buf (cap >= PROBE_MAX_FRAME) for the family (v6 or not). Runs once per
@@ -79,9 +86,6 @@ struct probe {
 };
 
 extern const struct probe probe_tcp_syn;
-/* The constant part of tcp_syn's TCP checksum for a family: the pseudo
- * header without the destination, and the header bytes make leaves alone. */
-uint32_t probe_tcp_syn_sum(const struct probe_ctx *c, bool v6);
 extern const struct probe probe_quic;
 extern const struct probe probe_udp;
 
@@ -92,26 +96,5 @@ const struct probe *probe_for(uint8_t proto);
  * ours, -1 invalid. */
 int probe_classify(const struct probe_ctx *c, const struct pkt *p, uint32_t now_us,
 		   struct finding *f);
-
-/*
- * Shared by the probes' prepare: zeroes len bytes of buf, then writes the
- * Ethernet header and the IPv4 or IPv6 header from c (destination 0, ID 0,
- * l4len bytes of transport header and payload). Returns the offset of the
- * transport header (14 + 20 or 14 + 40).
- */
-size_t probe_write_l3(const struct probe_ctx *c, bool v6, uint8_t proto, uint16_t l4len,
-		      uint8_t *buf, size_t len);
-
-/*
- * Shared by the probes' make: writes the destination address into a frame
- * that probe_write_l3 prepared and, for IPv4, the ID and the header
- * checksum (from the template's constant words, not a full sum). l4len, when not 0, sets the length fields for a transport part
- * of that size (probes whose payload varies). Returns the offset of the
- * transport header.
- */
-size_t probe_set_l3(uint8_t *buf, u128 dst, uint16_t ip_id, uint16_t l4len);
-
-/* Reason text for an ICMP or ICMPv6 destination-unreachable code. */
-const char *probe_icmp_reason(bool v6, uint8_t type, uint8_t code);
 
 #endif

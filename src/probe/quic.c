@@ -7,12 +7,11 @@
 #include <string.h>
 #include <netinet/in.h>
 
-#include "probe.h"
+#include "l3.h"
 #include "quic.h"
 #include "../core/cookie.h"
 #include "../net/checksum.h"
 
-#define L3_OFF 14
 #define UDP_HLEN 8
 
 /*
@@ -37,15 +36,36 @@
 _Static_assert(L3_OFF + 40 + Q_UDP_LEN <= PROBE_MAX_FRAME, "QUIC probe exceeds a TX frame");
 _Static_assert(QUIC_PAYLOAD_LEN - Q_PN < 0x4000, "Length must fit a 2-byte varint");
 
-static inline uint64_t be64_load(const uint8_t *p)
+const uint8_t quic_probe_tmpl[QUIC_PAYLOAD_LEN] = {
+	[0] = Q_FIRST,
+	[Q_DCIL] = QUIC_CID_LEN,
+	[Q_SCIL] = QUIC_CID_LEN,
+	/* Token length 0; Length, a 2-byte varint, covers the rest. */
+	[Q_LEN] = 0x40 | (QUIC_PAYLOAD_LEN - Q_PN) >> 8,
+	[Q_LEN + 1] = (QUIC_PAYLOAD_LEN - Q_PN) & 0xff,
+};
+
+void quic_probe_fill(uint8_t *q, uint64_t ck, uint32_t now_us)
 {
-	return (uint64_t)be32_load(p) << 32 | be32_load(p + 4);
+	be32_store(q + Q_VER, quic_probe_version(ck));
+	be64_store(q + Q_DCID, ck);
+	be32_store(q + Q_SCID, quic_scid_check(ck));
+	be32_store(q + Q_SCID + 4, now_us);
 }
 
-static inline void be64_store(uint8_t *p, uint64_t v)
+int quic_vn_answer(const uint8_t *p, size_t len, uint64_t ck, struct quic_vn *out)
 {
-	be32_store(p, (uint32_t)(v >> 32));
-	be32_store(p + 4, (uint32_t)v);
+	int r = quic_vn_parse(p, len, quic_probe_version(ck), out);
+
+	/* Fewer than 5 bytes cannot hold a long header's version. */
+	if (r == PKT_EPROTO || (r == PKT_ETRUNC && len < 5))
+		return 0;
+	if (r != PKT_OK || out->dcid_len != QUIC_CID_LEN || be32_load(out->dcid) != quic_scid_check(ck) ||
+	    out->scid_len != QUIC_CID_LEN || be64_load(out->scid) != ck) {
+		memset(out, 0, sizeof(*out));
+		return -1;
+	}
+	return 1;
 }
 
 int quic_vn_parse(const uint8_t *p, size_t len, uint32_t sent_version, struct quic_vn *out)
@@ -93,10 +113,8 @@ static size_t quic_prepare(const struct probe_ctx *c, bool v6, uint8_t *buf, siz
 		return 0;
 	probe_write_l3(c, v6, IPPROTO_UDP, Q_UDP_LEN, buf, flen);
 	be16_store(udp + 4, Q_UDP_LEN);
-	q[0] = Q_FIRST;
-	q[Q_DCIL] = QUIC_CID_LEN;
-	q[Q_SCIL] = QUIC_CID_LEN;
-	be16_store(q + Q_LEN, 0x4000 | (QUIC_PAYLOAD_LEN - Q_PN));
+	/* Past the header the template is zeros, as probe_write_l3 left them. */
+	memcpy(q, quic_probe_tmpl, Q_HDR_LEN);
 	return flen;
 }
 
@@ -112,10 +130,7 @@ static size_t quic_make(const struct probe_ctx *c, uint8_t *buf, u128 dst, uint1
 	probe_set_l3(buf, dst, (uint16_t)(ck >> 48), 0);
 	be16_store(udp, cookie_sport(ck));
 	be16_store(udp + 2, dport);
-	be32_store(q + Q_VER, quic_probe_version(ck));
-	be64_store(q + Q_DCID, ck);
-	be32_store(q + Q_SCID, quic_scid_check(ck));
-	be32_store(q + Q_SCID + 4, now_us);
+	quic_probe_fill(q, ck, now_us);
 	be16_store(udp + 6, 0);
 	/* The bytes past the header are the zeros prepare wrote. */
 	sum = csum_finish(csum_add(csum_pseudo(src, dst, IPPROTO_UDP, Q_UDP_LEN), udp,
@@ -176,9 +191,7 @@ static int quic_classify(const struct probe_ctx *c, const struct pkt *p, uint32_
 			return 0;
 		/* Whatever else came back (an echo of our own packet, a
 		 * stateless reset, noise) does not show a QUIC server. */
-		if (quic_vn_parse(p->payload, p->payload_len, quic_probe_version(ck), &vn) != PKT_OK ||
-		    vn.dcid_len != QUIC_CID_LEN || be32_load(vn.dcid) != quic_scid_check(ck) ||
-		    vn.scid_len != QUIC_CID_LEN || be64_load(vn.scid) != ck)
+		if (quic_vn_answer(p->payload, p->payload_len, ck, &vn) != 1)
 			return -1;
 		f->addr = l4->src;
 		f->port = l4->sport;

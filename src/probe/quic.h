@@ -65,4 +65,28 @@ struct quic_vn {
  */
 int quic_vn_parse(const uint8_t *p, size_t len, uint32_t sent_version, struct quic_vn *out);
 
+/*
+ * The probe's QUIC packet (QUIC_PAYLOAD_LEN bytes, one UDP payload) with
+ * every per-probe field zero: the QUIC probe's template, and the UDP
+ * probe's payload for the QUIC ports (src/probe/payloads.c).
+ */
+extern const uint8_t quic_probe_tmpl[QUIC_PAYLOAD_LEN];
+
+/* Writes the per-probe fields of cookie ck into q, a copy of
+ * quic_probe_tmpl: the version, the DCID and the SCID (its time part
+ * now_us; 0 where no round trip is measured). */
+void quic_probe_fill(uint8_t *q, uint64_t ck, uint32_t now_us);
+
+/*
+ * Whether p (len bytes, one UDP payload) answers the probe of cookie ck: a
+ * Version Negotiation packet (quic_vn_parse) that echoes the probe's
+ * connection IDs, its DCID our SCID and its SCID our DCID. Returns 1 and
+ * fills out (the time part of our SCID is at out->dcid + 4); 0 when p is
+ * not a Version Negotiation packet at all (the form bit clear, a version
+ * other than 0, or fewer than 5 bytes); -1 for one that does not answer ck
+ * (other connection IDs, malformed, or offering the probe's own version).
+ * out is zeroed unless 1 is returned.
+ */
+int quic_vn_answer(const uint8_t *p, size_t len, uint64_t ck, struct quic_vn *out);
+
 #endif

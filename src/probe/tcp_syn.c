@@ -3,14 +3,13 @@
 #include <string.h>
 #include <netinet/in.h>
 
-#include "probe.h"
+#include "l3.h"
 #include "../core/cookie.h"
 #include "../net/checksum.h"
 
 /* Options: MSS 1460, NOP, NOP, timestamp (TSval = send time in us). */
 #define SYN_OPT_LEN 16
 #define SYN_TCP_LEN (20 + SYN_OPT_LEN)
-#define L3_OFF 14
 
 static size_t syn_prepare(const struct probe_ctx *c, bool v6, uint8_t *buf, size_t cap)
 {
@@ -30,20 +29,24 @@ static size_t syn_prepare(const struct probe_ctx *c, bool v6, uint8_t *buf, size
 	return L3_OFF + ip_len + SYN_TCP_LEN;
 }
 
-uint32_t probe_tcp_syn_sum(const struct probe_ctx *c, bool v6)
+/* The constant part of the TCP checksum per family, from a template. */
+static void syn_setup(struct probe_ctx *c)
 {
-	uint8_t buf[L3_OFF + 40 + SYN_TCP_LEN];
-	size_t len = syn_prepare(c, v6, buf, sizeof(buf));
-	u128 src = v6 ? c->src6 : c->src4;
+	for (int v6 = 0; v6 < 2; v6++) {
+		uint8_t buf[L3_OFF + 40 + SYN_TCP_LEN];
+		size_t len = syn_prepare(c, v6, buf, sizeof(buf));
+		u128 src = v6 ? c->src6 : c->src4;
 
-	/* The template holds zeros where make writes; the pseudo header's
-	 * destination is added per probe. */
-	return csum_add(csum_pseudo(src, v6 ? 0 : ADDR_V4_PREFIX, IPPROTO_TCP, SYN_TCP_LEN),
-			buf + len - SYN_TCP_LEN, SYN_TCP_LEN);
+		/* The template holds zeros where make writes; the pseudo
+		 * header's destination is added per probe. */
+		c->syn.sum[v6] = csum_add(csum_pseudo(src, v6 ? 0 : ADDR_V4_PREFIX, IPPROTO_TCP,
+						      SYN_TCP_LEN),
+					  buf + len - SYN_TCP_LEN, SYN_TCP_LEN);
+	}
 }
 
 /*
- * The checksum is the constant part from probe_ctx_setup plus the words
+ * The checksum is the constant part from syn_setup plus the words
  * written here: the pseudo header's destination, ports, sequence number
  * and timestamp.
  */
@@ -54,7 +57,7 @@ static size_t syn_make(const struct probe_ctx *c, uint8_t *buf, u128 dst, uint16
 	uint8_t *tcp = buf + probe_set_l3(buf, dst, (uint16_t)(ck >> 48), 0);
 	uint16_t sport = cookie_sport(ck);
 	uint32_t seq = cookie_seq(ck);
-	uint64_t sum = c->syn_sum[v6];
+	uint64_t sum = c->syn.sum[v6];
 
 	be16_store(tcp, sport);
 	be16_store(tcp + 2, dport);
@@ -128,6 +131,7 @@ static int syn_classify(const struct probe_ctx *c, const struct pkt *p, uint32_t
 const struct probe probe_tcp_syn = {
 	.name = "tcp_syn",
 	.proto = FP_PROTO_TCP,
+	.setup = syn_setup,
 	.prepare = syn_prepare,
 	.make = syn_make,
 	.classify = syn_classify,

@@ -7,12 +7,11 @@
 #include <string.h>
 #include <netinet/in.h>
 
-#include "probe.h"
+#include "l3.h"
 #include "payloads.h"
 #include "../core/cookie.h"
 #include "../net/checksum.h"
 
-#define L3_OFF 14
 #define UDP_HLEN 8
 #define TFTP_PORT 69
 
@@ -62,8 +61,9 @@ static size_t udp_make(const struct probe_ctx *c, uint8_t *buf, u128 dst, uint16
 }
 
 /*
- * A UDP reply to our source port. 1 with f's state and service, -1 when the
- * ports or the payload's cookie field do not match a probe of ours.
+ * A UDP reply to our source port. 1 with f's state and service (and what
+ * else the payload's protocol tells), -1 when the ports or the payload's
+ * cookie field do not match a probe of ours. The payload is parsed once.
  */
 static int udp_reply(const struct probe_ctx *c, const struct pkt *p, struct finding *f)
 {
@@ -71,27 +71,26 @@ static int udp_reply(const struct probe_ctx *c, const struct pkt *p, struct find
 	const struct udp_payload *e = NULL;
 	uint16_t port = l4->sport;
 	uint64_t ck = cookie_of(&c->ck, l4->dst, l4->src, port, FP_PROTO_UDP);
+	bool moved = l4->dport != cookie_sport(ck);
+	int r = 0;
 
-	if (l4->dport == cookie_sport(ck)) {
-		if (!udp_user_find(c->udp_user, port))
-			e = udp_payload_for(port);
-	} else {
-		/* A TFTP server answers from a new port (RFC 1350 4). */
+	if (moved) {
+		/* A TFTP server answers from a new port (RFC 1350 4): only a
+		 * reply that parses as TFTP is taken for one to port 69. */
 		port = TFTP_PORT;
 		ck = cookie_of(&c->ck, l4->dst, l4->src, port, FP_PROTO_UDP);
-		if (l4->dport != cookie_sport(ck) || udp_user_find(c->udp_user, port))
+		if (l4->dport != cookie_sport(ck))
 			return -1;
+	}
+	if (!udp_user_find(c->udp_user, port))
 		e = udp_payload_for(port);
-		if (!e || !e->parse(p->payload, p->payload_len, ck))
-			return -1;
-	}
 	f->service = NULL;
-	if (e) {
-		if (e->parse(p->payload, p->payload_len, ck))
-			f->service = e->name;
-		else if (e->echoes)
-			return -1;
-	}
+	f->quic_versions = NULL;
+	f->n_quic_versions = 0;
+	if (e)
+		r = udp_payload_reply(e, p->payload, p->payload_len, ck, f);
+	if (r < 0 || (moved && r == 0))
+		return -1;
 	f->addr = l4->src;
 	f->port = port;
 	f->state = FP_STATE_OPEN;
@@ -127,6 +126,8 @@ static int udp_classify(const struct probe_ctx *c, const struct pkt *p, uint32_t
 		f->state = p->icmp_code == (v6 ? 4 : 3) ? FP_STATE_CLOSED : FP_STATE_FILTERED;
 		f->reason = probe_icmp_reason(v6, p->icmp_type, p->icmp_code);
 		f->service = NULL;
+		f->quic_versions = NULL;
+		f->n_quic_versions = 0;
 	} else {
 		return 0;
 	}

@@ -47,8 +47,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* ...and a reply that echoes the cookie in a field answers one
 	 * cookie, not its complement (SIP and WS-Discovery search the text,
 	 * which may hold both). */
-	if (ok && e->echoes && strcmp(e->name, "sip") && strcmp(e->name, "ws-discovery"))
+	if (ok && (e->echoes || e->classify) && strcmp(e->name, "sip") &&
+	    strcmp(e->name, "ws-discovery"))
 		check(!e->parse(reply, len, ~CK));
+	/* A protocol's own verdict agrees with parse, and what it fills in
+	 * (QUIC's versions) lies within the reply. */
+	if (e->classify) {
+		struct finding f;
+		int r;
+
+		memset(&f, 0, sizeof(f));
+		r = udp_payload_reply(e, reply, len, CK, &f);
+		check(r >= -1 && r <= 1 && (r == 1) == ok);
+		check((r == 1) == (f.service != NULL));
+		check(f.n_quic_versions == 0 ||
+		      (f.quic_versions >= reply && f.n_quic_versions <= (len - (size_t)(f.quic_versions - reply)) / 4));
+		check(r == 1 || f.n_quic_versions == 0);
+	}
 	free(reply);
 	return 0;
 }

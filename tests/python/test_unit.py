@@ -19,7 +19,7 @@ def test_build_info_matches_readelf():
                            stdout=subprocess.PIPE, universal_newlines=True).stdout
     ids = re.findall(r"Build ID: ([0-9a-f]+)", notes)
     assert ids == [info["build_id"]]
-    assert info["build_mode"] in ("fast", "secure", "debug")
+    assert info["build_mode"] in ("fast", "secure", "debug", "tsan")
     assert info["version"].split(".")[0] == str(_native.ABI_MAJOR)
 
 

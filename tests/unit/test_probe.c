@@ -112,6 +112,39 @@ static void test_syn_make(void **state)
 	print_message("%d SYN frames checked\n", n);
 }
 
+/*
+ * probe_ctx_setup runs each probe's setup hook, and only tcp_syn has one:
+ * its checksum constants land in its own part of the context, and a
+ * context whose part was cleared builds frames a receiver rejects.
+ */
+static void test_setup_hook(void **state)
+{
+	struct probe_ctx c, d;
+	uint8_t f[PROBE_MAX_FRAME];
+	u128 dst = ip("198.19.1.2");
+	uint64_t ck;
+	size_t len;
+
+	(void)state;
+	assert_non_null(probe_tcp_syn.setup);
+	assert_null(probe_udp.setup);
+	assert_null(probe_quic.setup);
+	ctx_init(&c);
+	assert_true(c.syn.sum[0] != 0 && c.syn.sum[1] != 0 && c.syn.sum[0] != c.syn.sum[1]);
+	/* The hook alone derives the same part again. */
+	d = c;
+	memset(&d.syn, 0, sizeof(d.syn));
+	probe_tcp_syn.setup(&d);
+	assert_memory_equal(&d.syn, &c.syn, sizeof(c.syn));
+	/* Without it, the TCP checksum is wrong. */
+	memset(&d.syn, 0, sizeof(d.syn));
+	ck = probe_cookie(&d, dst, 80, FP_PROTO_TCP);
+	probe_tcp_syn.prepare(&d, false, f, sizeof(f));
+	len = probe_tcp_syn.make(&d, f, dst, 80, 5, ck);
+	assert_int_not_equal(csum_finish(csum_add(csum_pseudo(d.src4, dst, IPPROTO_TCP, 36),
+						  f + len - 36, 36)), 0);
+}
+
 /* A reply frame from dst:dport to us, as the target's kernel builds it. */
 static size_t reply(const struct probe_ctx *c, u128 dst, uint16_t dport, uint8_t flags,
 		    uint32_t ack_delta, uint8_t *f)
@@ -222,6 +255,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_syn_make),
+		cmocka_unit_test(test_setup_hook),
 		cmocka_unit_test(test_syn_classify),
 		cmocka_unit_test(test_syn_icmp),
 	};

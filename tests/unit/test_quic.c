@@ -9,6 +9,7 @@
 
 #include "core/addr.h"
 #include "core/cookie.h"
+#include "event/event.h"
 #include "net/checksum.h"
 #include "probe/probe.h"
 #include "probe/quic.h"
@@ -50,11 +51,6 @@ static void ctx_init(struct probe_ctx *c)
 	c->src4 = ip("198.18.0.1");
 	c->src6 = ip("2001:2::1");
 	assert_int_equal(probe_ctx_setup(c, NULL), 0);
-}
-
-static uint64_t be64(const uint8_t *p)
-{
-	return (uint64_t)be32_load(p) << 32 | be32_load(p + 4);
 }
 
 /* Builds one probe; returns its length. */
@@ -157,7 +153,7 @@ static void check_probe(u128 dst, uint16_t dport)
 	assert_int_equal(ver & 0x0f0f0f0f, 0x0a0a0a0a);
 	assert_int_equal(ver, quic_probe_version(ck));
 	assert_int_equal(q[5], 8);
-	assert_true(be64(q + 6) == ck);
+	assert_true(be64_load(q + 6) == ck);
 	assert_int_equal(q[14], 8);
 	assert_int_equal(be32_load(q + 15), quic_scid_check(ck));
 	assert_int_equal(be32_load(q + 19), 123456);
@@ -230,6 +226,67 @@ static void test_parse_caddy(void **state)
 	assert_int_equal(vn.n_versions, 0);
 	assert_int_equal(quic_vn_parse(copy, sizeof(caddy_vn), 0xff00001d, &vn), PKT_EBADHDR);
 	free(copy);
+}
+
+/*
+ * quic_vn_answer: the real VN answers the cookie it echoes and no other;
+ * what is not a VN at all says 0, a broken or foreign VN -1.
+ */
+static void test_vn_answer(void **state)
+{
+	uint64_t ck = be64_load(caddy_probe_dcid);
+	uint8_t copy[sizeof(caddy_vn)];
+	struct quic_vn vn;
+
+	(void)state;
+	assert_int_equal(quic_scid_check(ck), be32_load(caddy_probe_scid));
+	memcpy(copy, caddy_vn, sizeof(copy));
+	assert_int_equal(quic_vn_answer(copy, sizeof(copy), ck, &vn), 1);
+	assert_int_equal(vn.n_versions, 4);
+	assert_int_equal(be32_load(vn.dcid + 4), 0x137); /* the send time */
+	/* Another cookie, another SCID check. */
+	assert_int_equal(quic_vn_answer(copy, sizeof(copy), ck ^ 1, &vn), -1);
+	assert_null(vn.versions);
+	copy[8] ^= 1;
+	assert_int_equal(quic_vn_answer(copy, sizeof(copy), ck, &vn), -1);
+	copy[8] ^= 1;
+	/* Ragged, or cut inside the CIDs: a broken VN. */
+	assert_int_equal(quic_vn_answer(copy, sizeof(copy) - 1, ck, &vn), -1);
+	assert_int_equal(quic_vn_answer(copy, 10, ck, &vn), -1);
+	/* Not a VN: a short header, another version, too few bytes. */
+	assert_int_equal(quic_vn_answer(copy, 4, ck, &vn), 0);
+	assert_int_equal(quic_vn_answer(copy, 0, ck, &vn), 0);
+	copy[0] = 0x43;
+	assert_int_equal(quic_vn_answer(copy, sizeof(copy), ck, &vn), 0);
+	copy[0] = 0xc3;
+	copy[4] = 1;
+	assert_int_equal(quic_vn_answer(copy, sizeof(copy), ck, &vn), 0);
+	assert_int_equal(vn.n_versions, 0);
+}
+
+/* The template and the per-probe fields: what a probe's QUIC bytes are. */
+static void test_template(void **state)
+{
+	uint8_t q[QUIC_PAYLOAD_LEN];
+	uint64_t ck = 0x0123456789abcdefull;
+
+	(void)state;
+	assert_int_equal(quic_probe_tmpl[0], 0xc3);
+	assert_int_equal(be32_load(quic_probe_tmpl + 1), 0);
+	assert_int_equal(quic_probe_tmpl[5], QUIC_CID_LEN);
+	assert_int_equal(quic_probe_tmpl[14], QUIC_CID_LEN);
+	assert_int_equal(quic_probe_tmpl[23], 0);
+	assert_int_equal(be16_load(quic_probe_tmpl + 24), 0x4000 | (QUIC_PAYLOAD_LEN - 26));
+	for (size_t i = 26; i < QUIC_PAYLOAD_LEN; i++)
+		assert_int_equal(quic_probe_tmpl[i], 0);
+	memcpy(q, quic_probe_tmpl, sizeof(q));
+	quic_probe_fill(q, ck, 0xa1b2c3d4);
+	assert_int_equal(be32_load(q + 1), quic_probe_version(ck));
+	assert_true(be64_load(q + 6) == ck);
+	assert_int_equal(be32_load(q + 15), quic_scid_check(ck));
+	assert_int_equal(be32_load(q + 19), 0xa1b2c3d4);
+	assert_memory_equal(q + 23, quic_probe_tmpl + 23, sizeof(q) - 23);
+	assert_int_equal(q[0], 0xc3);
 }
 
 /*
@@ -543,6 +600,8 @@ int main(void)
 		cmocka_unit_test(test_probe_v6),
 		cmocka_unit_test(test_probe_reuse),
 		cmocka_unit_test(test_parse_caddy),
+		cmocka_unit_test(test_vn_answer),
+		cmocka_unit_test(test_template),
 		cmocka_unit_test(test_parse_truncations),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_parse_long_list),

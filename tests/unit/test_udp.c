@@ -10,6 +10,7 @@
 #include "net/checksum.h"
 #include "probe/payloads.h"
 #include "probe/probe.h"
+#include "probe/quic.h"
 
 /* The cookie every reply below answers. */
 #define CK 0x0123456789abcdefull
@@ -249,6 +250,18 @@ static const uint8_t real_dtls[] = { /* 48 bytes */
 };
 
 /*
+ * caddy 2.6.2 (quic-go) answering the table's QUIC payload built with CK on
+ * 198.18.0.2:443 in the lab: Version Negotiation whose DCID is our SCID
+ * (quic_scid_check(CK), then a zero time) and whose SCID is CK, offering
+ * QUIC v1, a greased version, draft-29 and another greased one.
+ */
+static const uint8_t real_quic[] = { /* 39 bytes */
+	0x89, 0x00, 0x00, 0x00, 0x00, 0x08, 0x96, 0x7e, 0x0f, 0x2c, 0x00, 0x00, 0x00, 0x00, 0x08, 0x01,
+	0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef, 0x00, 0x00, 0x00, 0x01, 0x70, 0x9a, 0x50, 0xc4, 0xff,
+	0x00, 0x00, 0x1d, 0x9a, 0x3a, 0x5a, 0xfa,
+};
+
+/*
  * Replies built from the protocol documents (no daemon in the lab speaks
  * these): NetBIOS NODE STATUS RESPONSE (RFC 1002 4.2.18), an mDNS legacy
  * unicast answer (RFC 6762 6.7), an IKEv2 NO_PROPOSAL_CHOSEN notification
@@ -398,6 +411,7 @@ static const struct reply_case cases[] = {
 	STR("sip", syn_sip, 0, true),
 	STR("ws-discovery", syn_wsd, sizeof(syn_wsd) - 3, true), /* less the final CRLF */
 	STR("quake3", syn_q3, 19, true),          /* any prefix ending in a line */
+	BIN("quic", real_quic, 27, true),         /* the header and one version */
 };
 
 static const uint8_t key[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
@@ -542,6 +556,26 @@ static void test_cookie_fields(void **state)
 	udp_payload_build(udp_payload_named("stun"), CK, a, sizeof(a));
 	assert_int_equal(be32_load(a + 8), 0x01234567);
 	assert_int_equal(be32_load(a + 16), 0x01234567u ^ 0x89abcdefu);
+	/* QUIC: the QUIC probe's packet, its CIDs from the cookie, no time. */
+	assert_int_equal(udp_payload_named("quic")->len, QUIC_PAYLOAD_LEN);
+	udp_payload_build(udp_payload_named("quic"), CK, a, sizeof(a));
+	assert_int_equal(a[0], 0xc3);
+	assert_int_equal(be32_load(a + 1), quic_probe_version(CK));
+	assert_int_equal(a[5], 8);
+	assert_true(be64_load(a + 6) == CK);
+	assert_int_equal(a[14], 8);
+	assert_int_equal(be32_load(a + 15), quic_scid_check(CK));
+	assert_int_equal(be32_load(a + 19), 0);
+	assert_memory_equal(a + 23, quic_probe_tmpl + 23, QUIC_PAYLOAD_LEN - 23);
+	for (uint16_t port = 1; port; port++) {
+		const struct udp_payload *e = udp_payload_for(port);
+
+		if (e && !strcmp(e->name, "quic"))
+			assert_true(port == 443 || port == 853 || port == 8443);
+	}
+	assert_ptr_equal(udp_payload_for(443), udp_payload_named("quic"));
+	assert_ptr_equal(udp_payload_for(853), udp_payload_named("quic"));
+	assert_ptr_equal(udp_payload_for(8443), udp_payload_named("quic"));
 }
 
 /* The templates' own length fields agree with their sizes. */
@@ -607,7 +641,7 @@ static void test_replies(void **state)
 		for (size_t j = 0; j < ARRAY_SIZE(cases); j++) {
 			const struct udp_payload *o = udp_payload_named(cases[j].service);
 
-			if (e->parse == o->parse || !e->echoes)
+			if (e->parse == o->parse || (!e->echoes && !e->classify))
 				continue;
 			assert_false(parse_copy(e, cases[j].p, cases[j].len, CK));
 		}
@@ -671,6 +705,22 @@ static size_t icmp_frame(uint8_t *f, const uint8_t *probe, size_t probe_len, boo
 	icmp[1] = code;
 	memcpy(icmp + 8, probe + 14, quote);
 	return 14 + ip_len + 8 + quote;
+}
+
+/* A Version Negotiation answering the QUIC payload of cookie ck (as a
+ * server builds it: the CIDs swapped), offering v1 and draft-29. */
+static size_t quic_vn_reply(uint8_t *p, uint64_t ck)
+{
+	p[0] = 0x80 | 0x2a;
+	be32_store(p + 1, 0);
+	p[5] = 8;
+	be32_store(p + 6, quic_scid_check(ck));
+	be32_store(p + 10, 0);
+	p[14] = 8;
+	be64_store(p + 15, ck);
+	be32_store(p + 23, 1);
+	be32_store(p + 27, 0xff00001d);
+	return 31;
 }
 
 static int classify_frame(const struct probe_ctx *c, const uint8_t *f, size_t len, struct finding *fd)
@@ -746,6 +796,49 @@ static void test_classify(void **state)
 	assert_string_equal(fd.service, "tftp");
 	n = reply_frame(f, them, us, 49562, cookie_sport(ck), (const uint8_t *)"zz", 2);
 	assert_int_equal(classify_frame(&c, f, n, &fd), -1);
+
+	/* QUIC on 443: a Version Negotiation echoing the payload's CIDs is
+	 * open, quic, with the versions; one echoing other CIDs is invalid;
+	 * a reply that is no VN at all is open, unnamed. */
+	ck = cookie_make(key, us, them, 443, FP_PROTO_UDP);
+	plen = quic_vn_reply(pl, ck);
+	n = reply_frame(f, them, us, 443, cookie_sport(ck), pl, plen);
+	assert_int_equal(classify_frame(&c, f, n, &fd), 1);
+	assert_int_equal(fd.state, FP_STATE_OPEN);
+	assert_string_equal(fd.reason, "udp-reply");
+	assert_string_equal(fd.service, "quic");
+	assert_int_equal(fd.port, 443);
+	assert_int_equal(fd.proto, FP_PROTO_UDP);
+	assert_int_equal(fd.n_quic_versions, 2);
+	assert_int_equal(be32_load(fd.quic_versions), 1);
+	assert_int_equal(be32_load(fd.quic_versions + 4), 0xff00001d);
+	assert_true(fd.quic_versions > f && fd.quic_versions + 8 <= f + n);
+	plen = quic_vn_reply(pl, ck ^ 0x100);
+	n = reply_frame(f, them, us, 443, cookie_sport(ck), pl, plen);
+	assert_int_equal(classify_frame(&c, f, n, &fd), -1);
+	n = reply_frame(f, them, us, 443, cookie_sport(ck), (const uint8_t *)"hello", 5);
+	assert_int_equal(classify_frame(&c, f, n, &fd), 1);
+	assert_null(fd.service);
+	assert_int_equal(fd.n_quic_versions, 0);
+	assert_null(fd.quic_versions);
+	/* The QUIC probe's own cookie (another protocol) is not the UDP probe's. */
+	plen = quic_vn_reply(pl, cookie_make(key, us, them, 443, FP_PROTO_QUIC));
+	n = reply_frame(f, them, us, 443, cookie_sport(ck), pl, plen);
+	assert_int_equal(classify_frame(&c, f, n, &fd), -1);
+	/* Over IPv6 too, with the probe's own payload. */
+	{
+		u128 us6 = ip("2001:2::1"), them6 = ip("2001:2::2");
+
+		probe_build(&c, them6, 8443, probe, &k);
+		assert_int_equal(k.payload_len, QUIC_PAYLOAD_LEN);
+		ck = be64_load(k.payload + 6);
+		assert_true(ck == cookie_make(key, us6, them6, 8443, FP_PROTO_UDP));
+		plen = quic_vn_reply(pl, ck);
+		n = reply_frame(f, them6, us6, 8443, k.l4.sport, pl, plen);
+		assert_int_equal(classify_frame(&c, f, n, &fd), 1);
+		assert_string_equal(fd.service, "quic");
+		assert_int_equal(fd.n_quic_versions, 2);
+	}
 
 	/* ICMP port unreachable quoting our probe: closed; other codes filtered. */
 	n = probe_build(&c, them, 9999, probe, &k);
