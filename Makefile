@@ -81,8 +81,13 @@ endif
 CFLAGS_ALL := $(BASE_CFLAGS) $(MODE_CFLAGS) $(WARN) $(EXTRA_CFLAGS)
 LDFLAGS_ALL := $(BASE_LDFLAGS) $(MODE_LDFLAGS) $(EXTRA_LDFLAGS)
 
+# The service identification stage (src/service) needs PCRE2 and OpenSSL;
+# they come last on every link line that takes the library's objects.
+SVC_LDLIBS := -lpcre2-8 -lssl -lcrypto
+LDFLAGS_ALL += $(SVC_LDLIBS)
+
 LIB_SRCS := $(sort $(wildcard src/core/*.c src/net/*.c src/io/*.c src/probe/*.c \
-	src/engine/*.c src/event/*.c))
+	src/engine/*.c src/event/*.c src/service/*.c))
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(OBJ)/%.o)
@@ -132,6 +137,9 @@ $(FLAGS_FILE): FORCE
 $(OBJ)/src/core/build_info.o: $(GEN)
 $(OBJ)/src/core/build_info.o: CFLAGS_ALL += -I$(BUILD)/gen
 
+# The probe database is built into the library (.incbin in db_embed.c).
+$(OBJ)/src/service/db_embed.o: data/service-probes.db
+
 $(OBJ)/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(call quiet,CC,$<)$(CC) $(CFLAGS_ALL) -c -o $@ $<
@@ -175,12 +183,14 @@ FUZZ_SECONDS ?= 10
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_CC ?= clang
-FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Isrc -fsanitize=fuzzer,address,undefined -pthread
+FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Isrc -fsanitize=fuzzer,address,undefined -pthread \
+	$(SVC_LDLIBS)
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS)
 	@mkdir -p $(@D) build/fuzz/gen
 	@printf '#define FP_BUILD_VERSION "%s"\n#define FP_BUILD_MODE "fuzz"\n#define FP_BUILD_REV "%s"\n#define FP_BUILD_COMPILER "clang"\n#define FP_BUILD_CPU "generic"\n' '$(VERSION)' '$(REV)' > build/fuzz/gen/build_config.h
 	$(call quiet,FUZZ,$@)$(FUZZ_CC) $(FUZZ_FLAGS) -Ibuild/fuzz/gen -o $@ $< $(LIB_SRCS)
 build/fuzz/fuzz_config: src/cli/payload_arg.c src/cli/payload_arg.h
+$(FUZZ_BINS): data/service-probes.db
 fuzz-build: $(FUZZ_BINS)
 fuzz: $(FUZZ_BINS)
 	$(Q)tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BINS)
