@@ -405,7 +405,7 @@ uint32_t conn_launch(struct svc *s, uint32_t j, int probe, uint8_t rank, bool tl
 		struct sockaddr_in6 v6;
 	} sa;
 	socklen_t salen;
-	uint32_t idx = s->conn_free, gen, slot;
+	uint32_t idx = s->conn_free, gen, slot, next_free;
 	struct conn *c;
 	bool v4 = addr_is_v4(J->res.addr);
 
@@ -415,8 +415,10 @@ uint32_t conn_launch(struct svc *s, uint32_t j, int probe, uint8_t rank, bool tl
 		return NIL;
 	c = &s->conns[idx];
 	gen = c->gen;
+	next_free = c->next_free;
 	memset(c, 0, sizeof(*c));
 	c->gen = gen;
+	c->next_free = next_free;
 	c->fd = -1;
 	c->job = j;
 	c->probe = probe;

@@ -200,6 +200,11 @@ void job_conn_ended(struct svc *s, struct conn *c, enum conn_end why)
 		return;
 	if (c->raw_len)
 		J->any_data = true;
+	if (why == END_REFUSED) {
+		/* The port is not open (any more): nothing to identify. */
+		job_finish(s, c->job);
+		return;
+	}
 	if (J->firm) {
 		/* The STARTTLS connection: the result is complete either way. */
 		job_finish(s, c->job);
