@@ -383,6 +383,12 @@ void conn_event(struct svc *s, uint32_t idx, uint32_t ev)
 			return;
 		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
+		if (err == ECONNRESET || err == EPIPE) {
+			/* Accepted, then reset before we saw the connection up. */
+			c->established = true;
+			conn_end(s, c, END_RESET);
+			return;
+		}
 		if (err) {
 			conn_end(s, c, END_REFUSED);
 			return;
