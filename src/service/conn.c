@@ -250,6 +250,8 @@ static bool tls_progress(struct svc *s, struct conn *c)
 
 		if (!flush(s, c))
 			return false;
+		if (c->state == C_TLS_HS && tls_sniff(c->buf, c->len) == TLS_SNIFF_HANDSHAKE)
+			job_of(s, c)->tls_seen = true;
 		if (r == TLS_WANT && tls_sniff(c->buf, c->len) != TLS_SNIFF_NOT)
 			return true;
 		if (r != TLS_DONE) {
@@ -402,7 +404,8 @@ void conn_event(struct svc *s, uint32_t idx, uint32_t ev)
 		on_readable(s, c);
 }
 
-uint32_t conn_launch(struct svc *s, uint32_t j, int probe, uint8_t rank, bool tls, bool h1_only)
+uint32_t conn_launch(struct svc *s, uint32_t j, int probe, uint8_t rank, int inner,
+		     bool h1_only)
 {
 	struct job *J = &s->jobs[j];
 	struct epoll_event ev;
@@ -430,7 +433,8 @@ uint32_t conn_launch(struct svc *s, uint32_t j, int probe, uint8_t rank, bool tl
 	c->probe = probe;
 	c->also = -1;
 	c->rank = rank;
-	c->tls = tls;
+	c->tls = s->db.probes[probe].builtin_tls;
+	c->inner = inner;
 	c->h1_only = h1_only;
 	c->buf = malloc(SVC_BUF_MAX + SVC_OUT_MAX);
 	if (!c->buf)

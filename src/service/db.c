@@ -512,6 +512,49 @@ static int keyval(struct parser *p, const char *s, size_t n)
 	}
 }
 
+/*
+ * TLS ports of the IANA registry (https, smtps/submissions, nntps, ldaps,
+ * domain-s, ftps, telnets, imaps, ircs, pop3s, ldaps GC, sip-tls, wsmans,
+ * kube, and the common alternates): the hints of the built-in tls probe
+ * when the database has no [probe tls] block.
+ */
+static const struct db_range tls_ports[] = {
+	{ 261, 261 }, { 443, 443 }, { 465, 465 }, { 563, 563 }, { 636, 636 },
+	{ 853, 853 }, { 989, 990 }, { 992, 995 }, { 3269, 3269 }, { 4443, 4443 },
+	{ 5061, 5061 }, { 5986, 5986 }, { 6443, 6443 }, { 6697, 6697 },
+	{ 8443, 8443 }, { 9443, 9443 },
+};
+
+/* The tls probe is handled in code: a database need not declare it. */
+static int add_tls_probe(struct parser *p)
+{
+	struct db *db = p->db;
+	struct db_probe *pr, *np;
+
+	if (db_probe_find(db, DB_PROBE_TLS) >= 0)
+		return 0;
+	if (db->nprobes >= DB_PROBES_MAX) {
+		p->line = 0;
+		return perr(p, "more than %u probes with the built-in tls probe", DB_PROBES_MAX);
+	}
+	np = realloc(db->probes, sizeof(*np) * (db->nprobes + 1));
+	if (!np)
+		return FP_ENOMEM;
+	db->probes = np;
+	pr = &db->probes[db->nprobes];
+	memset(pr, 0, sizeof(*pr));
+	pr->ports = malloc(sizeof(tls_ports));
+	if (!pr->ports)
+		return FP_ENOMEM;
+	db->nprobes++;
+	memcpy(pr->ports, tls_ports, sizeof(tls_ports));
+	pr->nports = ARRAY_SIZE(tls_ports);
+	snprintf(pr->name, sizeof(pr->name), "%s", DB_PROBE_TLS);
+	pr->builtin_tls = true;
+	pr->wait_ms = 3000;
+	return 0;
+}
+
 /* Resolves each match's probe list and builds each probe's match list. */
 static int resolve(struct parser *p)
 {
@@ -608,7 +651,7 @@ int db_parse(struct db *db, const char *text, size_t len, const char *name,
 			goto out;
 	}
 	p.line++;
-	if ((ret = block_end(&p)) < 0)
+	if ((ret = block_end(&p)) < 0 || (ret = add_tls_probe(&p)) < 0)
 		goto out;
 	ret = resolve(&p);
 out:

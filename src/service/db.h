@@ -17,7 +17,9 @@
 #define DB_WAIT_DEFAULT 2000u    /* ms, when a probe gives no wait */
 #define DB_WAIT_MAX 60000u
 
-/* The probe handled in code: a TLS handshake (src/service/tls.c). */
+/* The probe handled in code: a TLS handshake (src/service/tls.c). When the
+ * database declares no [probe tls], db_parse() adds one (last, wait 3000 ms,
+ * hinting the IANA TLS ports), so matches may name it either way. */
 #define DB_PROBE_TLS "tls"
 
 #define DB_PORT_ITEMS_MAX 1024u /* items of one `ports` list */

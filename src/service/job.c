@@ -28,6 +28,7 @@ int job_null_probe(const struct svc *s)
 void job_start(struct svc *s, uint32_t j, u128 addr, uint16_t port)
 {
 	struct job *J = &s->jobs[j];
+	const struct db_probe *tp = &s->db.probes[s->tls_probe];
 	bool in[DB_PROBES_MAX] = { false };
 
 	memset(J, 0, sizeof(*J));
@@ -35,23 +36,44 @@ void job_start(struct svc *s, uint32_t j, u128 addr, uint16_t port)
 	J->res.addr = addr;
 	J->res.port = port;
 	J->banner_rank = -1;
+	J->h2_inner = -1;
 	J->start_ns = s->now;
 	J->deadline_ns = s->now + s->timeout_ns;
 	for (uint32_t k = 0; k < SVC_JOB_CONNS; k++)
 		J->conns[k] = NIL;
-	for (uint32_t i = 0; i < s->db.nprobes; i++) {
-		const struct db_probe *p = &s->db.probes[i];
+	/*
+	 * First: the TLS handshake alone when the port is a TLS port (a plain
+	 * probe would only draw an error, maybe a matching one); else the
+	 * probes hinting the port, else the null probe. Then the TLS
+	 * handshake, then everything else in file order.
+	 */
+	if (db_probe_hints(tp, port)) {
+		J->order[J->norder++] = (uint8_t)s->tls_probe;
+		in[s->tls_probe] = true;
+	} else {
+		for (uint32_t i = 0; i < s->db.nprobes; i++) {
+			const struct db_probe *p = &s->db.probes[i];
 
-		if (!p->udp && db_probe_hints(p, port)) {
+			if (!p->udp && !p->builtin_tls && db_probe_hints(p, port)) {
+				J->order[J->norder++] = (uint8_t)i;
+				in[i] = true;
+			}
+		}
+		if (J->norder == 0 && s->null_probe >= 0) {
+			J->order[J->norder++] = (uint8_t)s->null_probe;
+			in[s->null_probe] = true;
+		}
+	}
+	J->p1 = J->norder;
+	if (!in[s->tls_probe]) {
+		J->order[J->norder++] = (uint8_t)s->tls_probe;
+		in[s->tls_probe] = true;
+	}
+	for (uint32_t i = 0; i < s->db.nprobes; i++)
+		if (!s->db.probes[i].udp && !in[i] && db_probe_hints(&s->db.probes[i], port)) {
 			J->order[J->norder++] = (uint8_t)i;
 			in[i] = true;
 		}
-	}
-	if (J->norder == 0 && s->null_probe >= 0) {
-		J->order[J->norder++] = (uint8_t)s->null_probe;
-		in[s->null_probe] = true;
-	}
-	J->p1 = J->norder;
 	for (uint32_t i = 0; i < s->db.nprobes; i++)
 		if (!s->db.probes[i].udp && !in[i])
 			J->order[J->norder++] = (uint8_t)i;
@@ -66,6 +88,18 @@ static bool probe_knows(const struct svc *s, int p, const char *service)
 	for (uint32_t k = 0; k < pr->nmatches; k++)
 		if (!strcmp(s->db.matches[pr->matches[k]].service, service))
 			return true;
+	return false;
+}
+
+/* A handshake of this job is under way (not yet over, not failed). */
+static bool tls_pending(const struct svc *s, const struct job *J)
+{
+	for (uint32_t k = 0; k < SVC_JOB_CONNS; k++) {
+		uint32_t o = J->conns[k];
+
+		if (o != NIL && s->conns[o].tls && !s->conns[o].hs_done)
+			return true;
+	}
 	return false;
 }
 
@@ -86,19 +120,28 @@ void job_pump(struct svc *s, uint32_t j)
 			uint32_t r;
 			int p;
 
-			if (J->h2_retry && s->tls_probe >= 0) {
+			if (J->h2_retry) {
 				J->h2_retry = false;
-				J->h2_retried = true;
-				r = conn_launch(s, j, s->tls_probe, 0, true, true);
+				r = conn_launch(s, j, s->tls_probe, 0, J->h2_inner, true);
 			} else {
 				if (J->next >= J->norder || (J->next >= J->p1 && !J->phase2))
 					break;
 				p = J->order[J->next];
+				/* Plain probes wait for a handshake started in phase 2 to
+				 * show whether the port speaks TLS. */
+				if (!J->tunnel && !s->db.probes[p].builtin_tls && J->gate_ns &&
+				    s->now < J->gate_ns && tls_pending(s, J))
+					break;
 				J->next++;
 				if (J->soft && !probe_knows(s, p, J->res.name))
 					continue;
-				r = conn_launch(s, j, p, (uint8_t)(J->next - 1),
-						s->db.probes[p].builtin_tls, false);
+				if (J->tunnel)
+					r = conn_launch(s, j, s->tls_probe, (uint8_t)J->next, p, J->alpn_h1);
+				else
+					r = conn_launch(s, j, p, (uint8_t)(J->next - 1), -1, false);
+				if (r < LAUNCH_REFUSED && !J->tunnel && s->db.probes[p].builtin_tls &&
+				    J->next > J->p1)
+					J->gate_ns = s->now + ms_ns(SVC_PARALLEL_MS);
 			}
 			if (r == LAUNCH_REFUSED) {
 				/* The port is not open (any more): nothing to identify. */
@@ -112,6 +155,10 @@ void job_pump(struct svc *s, uint32_t j)
 			return;
 		if (!J->phase2 && J->next < J->norder) {
 			J->phase2 = true;
+			continue;
+		}
+		if (J->gate_ns && J->next < J->norder) {
+			J->gate_ns = 0;
 			continue;
 		}
 		job_finish(s, j);
@@ -160,6 +207,9 @@ void job_answer(struct svc *s, struct conn *c, bool final)
 	if (J->firm || c->len == 0)
 		return;
 	J->any_data = true;
+	/* The port answered a ClientHello in TLS: a plain answer is only an error. */
+	if (!c->tls && (J->tls_seen || J->tunnel))
+		return;
 	memset(m.name, 0, sizeof(m.name));
 	mi = match_run(s->mt, &s->db, c->probe, c->also, NULL, c->buf, c->len, &m);
 	if (mi < 0)
@@ -231,22 +281,50 @@ void job_conn_ended(struct svc *s, struct conn *c, enum conn_end why)
 	}
 }
 
-/* The probe sent inside a tunnel: one with `tls = yes` hinting the port, else the first such. */
-static int inner_probe(const struct svc *s, uint16_t port)
+/*
+ * The handshake worked: from now on the job's order lists the probes to
+ * send inside TLS (those with `tls = yes` hinting the port, then the null
+ * probe, then the others with `tls = yes`; without any such probe, null
+ * and http-get), each on its own TLS connection, and plain connections are
+ * dropped. c takes the first of them unless it has one.
+ */
+static void tunnel_enter(struct svc *s, struct job *J, struct conn *c)
 {
-	int first = -1;
+	uint8_t list[DB_PROBES_MAX];
+	uint32_t n = 0;
+	bool in[DB_PROBES_MAX] = { false }, any = false;
 
-	for (uint32_t i = 0; i < s->db.nprobes; i++) {
-		const struct db_probe *p = &s->db.probes[i];
+	for (uint32_t i = 0; i < s->db.nprobes; i++)
+		any |= s->db.probes[i].tls_ok && !s->db.probes[i].udp;
+	for (int pass = 0; pass < 3; pass++)
+		for (uint32_t i = 0; i < s->db.nprobes; i++) {
+			const struct db_probe *p = &s->db.probes[i];
+			bool ok = any ? p->tls_ok : ((int)i == s->null_probe || !strcmp(p->name, "http-get"));
 
-		if (p->udp || p->builtin_tls || !p->tls_ok)
-			continue;
-		if (db_probe_hints(p, port))
-			return (int)i;
-		if (first < 0)
-			first = (int)i;
+			if (in[i] || p->udp || p->builtin_tls || !ok)
+				continue;
+			if ((pass == 0 && !db_probe_hints(p, J->res.port)) ||
+			    (pass == 1 && (int)i != s->null_probe))
+				continue;
+			list[n++] = (uint8_t)i;
+			in[i] = true;
+		}
+	J->tunnel = true;
+	for (uint32_t k = 0; k < SVC_JOB_CONNS; k++) {
+		uint32_t o = J->conns[k];
+
+		if (o != NIL && !s->conns[o].tls)
+			conn_release(s, &s->conns[o], true);
 	}
-	return first;
+	J->next = 0;
+	if (c->inner < 0 && n > 0)
+		c->inner = list[J->next++];
+	memcpy(J->order, list, n);
+	J->norder = n;
+	J->p1 = 0;
+	J->phase2 = false;
+	J->phase2_ns = s->now + ms_ns(SVC_PARALLEL_MS);
+	J->gate_ns = 0;
 }
 
 void job_tls_done(struct svc *s, struct conn *c)
@@ -261,16 +339,18 @@ void job_tls_done(struct svc *s, struct conn *c)
 		job_finish(s, c->job);
 		return;
 	}
-	/* The first handshake's facts stand (after h2, the retry only changes ALPN). */
+	/* The first handshake's facts stand (after h2, the others only change ALPN). */
 	if (!J->tls_ok) {
 		tls_conn_info(c->t, &J->res.tls);
 		J->tls_ok = true;
 		J->res.has_tls = true;
 	}
+	if (!J->tunnel)
+		tunnel_enter(s, J, c);
 	if (!c->h1_only && tls_conn_alpn_h2(c->t)) {
-		/* HTTP/2 does not answer an HTTP/1.0 request: the ALPN names
-		 * the service; one more connection offering http/1.1 alone
-		 * asks for the version. */
+		/* HTTP/2 does not answer HTTP/1.x: the ALPN names the service;
+		 * this probe goes again offering http/1.1 alone, and so do the
+		 * next ones. */
 		if (!J->soft && !J->firm) {
 			snprintf(J->res.name, sizeof(J->res.name), "http");
 			snprintf(J->res.tunnel, sizeof(J->res.tunnel), "ssl");
@@ -278,21 +358,29 @@ void job_tls_done(struct svc *s, struct conn *c)
 			J->res.method = SVC_METHOD_SOFT;
 			J->soft = true;
 		}
-		if (!J->h2_retried)
+		if (!J->alpn_h1 && c->inner >= 0) {
 			J->h2_retry = true;
+			J->h2_inner = c->inner;
+		}
+		J->alpn_h1 = true;
 		conn_end(s, c, END_DONE);
 		return;
 	}
-	inner = inner_probe(s, J->res.port);
-	c->probe = inner >= 0 ? inner : (s->null_probe >= 0 ? s->null_probe : c->probe);
-	c->also = inner >= 0 ? s->null_probe : -1;
+	if (c->inner < 0) {
+		/* Nothing to send inside: wait for a greeting. */
+		c->state = C_IO;
+		c->wait_ns = c->deadline_ns = J->deadline_ns;
+		return;
+	}
+	inner = c->inner;
+	c->probe = inner;
+	c->also = inner != s->null_probe ? s->null_probe : -1;
 	c->state = C_IO;
-	c->wait_ns = s->now + ms_ns(s->db.probes[c->probe].wait_ms);
+	c->wait_ns = s->now + ms_ns(s->db.probes[inner].wait_ms);
 	if (c->wait_ns > J->deadline_ns)
 		c->wait_ns = J->deadline_ns;
 	c->deadline_ns = c->wait_ns;
-	if (inner >= 0)
-		conn_send_probe(s, c, inner);
+	conn_send_probe(s, c, inner);
 }
 
 void job_finish(struct svc *s, uint32_t j)
@@ -345,6 +433,10 @@ void job_sweep(struct svc *s, uint32_t j)
 	}
 	if (J->used && !J->finishing && !J->phase2 && J->phase2_ns && s->now >= J->phase2_ns) {
 		J->phase2 = true;
+		job_pump(s, j);
+	}
+	if (J->used && !J->finishing && J->gate_ns && s->now >= J->gate_ns) {
+		J->gate_ns = 0;
 		job_pump(s, j);
 	}
 }

@@ -50,6 +50,7 @@ struct conn {
 	enum conn_state state;
 	int probe;               /* the probe whose matches apply (inner probe in a tunnel) */
 	int also;                /* a second probe's matches (null inside a tunnel), or -1 */
+	int inner;               /* TLS: the probe to send once the handshake is over, -1: choose */
 	uint8_t rank;            /* position of the probe in the job's order */
 	bool tls;                /* bytes go through c->t */
 	bool h1_only;            /* ALPN http/1.1 alone (the retry after h2) */
@@ -73,13 +74,16 @@ struct conn {
 struct job {
 	bool used;
 	bool finishing;
-	bool phase2;             /* the non-hinted probes may start */
+	bool phase2;             /* the probes after the first ones may start */
 	bool firm;
 	bool soft;
 	bool tls_ok;             /* a handshake completed: res.tls holds its fields */
-	bool h2_retry;           /* ALPN gave h2: one more TLS connection offering http/1.1 */
-	bool h2_retried;
+	bool tls_seen;           /* a server's answer to a ClientHello looked like TLS */
+	bool tunnel;             /* the order now lists probes to send inside TLS */
+	bool alpn_h1;            /* the server chose h2: offer http/1.1 alone from now on */
+	bool h2_retry;           /* ... and send h2_inner again that way */
 	bool any_data;
+	int h2_inner;
 	uint32_t closed_empty;   /* connections the peer closed before sending a byte */
 	uint32_t silent;         /* connections whose wait ran out without a byte */
 	uint8_t order[DB_PROBES_MAX];
@@ -88,6 +92,7 @@ struct job {
 	uint32_t conns[SVC_JOB_CONNS];
 	int banner_rank;         /* rank of the connection whose bytes are the banner, -1 none */
 	uint64_t start_ns, deadline_ns, phase2_ns;
+	uint64_t gate_ns;        /* a tls probe started in phase 2: plain probes wait until then */
 	struct svc_result res;
 };
 
@@ -103,7 +108,7 @@ struct svc {
 	struct db db;
 	struct matcher *mt;
 	struct tls_ctx *tls;
-	int tls_probe;           /* index of the tls probe, -1 when the database has none */
+	int tls_probe;           /* index of the tls probe (db_parse() makes sure there is one) */
 	int null_probe;          /* first probe that sends nothing, -1 */
 	int ep, efd;
 	uint32_t conc;
@@ -140,7 +145,13 @@ void job_tls_done(struct svc *s, struct conn *c);
 int job_null_probe(const struct svc *s);
 
 /* conn.c */
-uint32_t conn_launch(struct svc *s, uint32_t j, int probe, uint8_t rank, bool tls, bool h1_only);
+/*
+ * Opens a connection of job j for probe (the tls probe: a handshake, then
+ * inner inside it, -1 to choose then). Returns its index, NIL when no slot
+ * or descriptor is free, LAUNCH_REFUSED when connect() failed at once.
+ */
+uint32_t conn_launch(struct svc *s, uint32_t j, int probe, uint8_t rank, int inner,
+		     bool h1_only);
 void conn_event(struct svc *s, uint32_t idx, uint32_t events);
 void conn_end(struct svc *s, struct conn *c, enum conn_end why);
 void conn_release(struct svc *s, struct conn *c, bool abort);

@@ -31,7 +31,7 @@
 #include "svc_fixture.h"
 
 enum mode {
-	M_GREET, M_HTTP, M_TLS_HTTP, M_SILENT, M_RST, M_ENDLESS, M_DRIP, M_JUNK_TLS, M_SMTP,
+	M_GREET, M_HTTP, M_TLS_HTTP, M_TLS_GREET, M_SILENT, M_RST, M_ENDLESS, M_DRIP, M_JUNK_TLS, M_SMTP,
 };
 
 struct server {
@@ -115,7 +115,11 @@ static void serve_tls(struct server *srv, int fd)
 	if (SSL_accept(ssl) == 1) {
 		SSL_get0_alpn_selected(ssl, &alpn, &alpn_len);
 		/* We speak no HTTP/2: a client that chose h2 is sent away. */
-		if (!(alpn_len == 2 && !memcmp(alpn, "h2", 2)) && srv->mode == M_TLS_HTTP &&
+		if (srv->mode == M_TLS_GREET) {
+			SSL_write(ssl, "SSH-2.0-OpenSSH_9.2p1 Debian\r\n", 30);
+			while (SSL_read(ssl, (char[64]){ 0 }, 64) > 0)
+				;
+		} else if (!(alpn_len == 2 && !memcmp(alpn, "h2", 2)) && srv->mode == M_TLS_HTTP &&
 		    read_request(fd, ssl))
 			SSL_write(ssl, http_reply, (int)strlen(http_reply));
 		else if (srv->mode == M_SMTP)
@@ -176,6 +180,7 @@ static void *handler_main(void *arg)
 			send_all(fd, http_reply, strlen(http_reply));
 		break;
 	case M_TLS_HTTP:
+	case M_TLS_GREET:
 		serve_tls(srv, fd);
 		break;
 	case M_SILENT:
@@ -317,7 +322,7 @@ static void server_start(struct server *srv, enum mode mode)
 	memset(srv, 0, sizeof(*srv));
 	srv->mode = mode;
 	pthread_mutex_init(&srv->lock, NULL);
-	if (mode == M_TLS_HTTP || mode == M_SMTP) {
+	if (mode == M_TLS_HTTP || mode == M_TLS_GREET || mode == M_SMTP) {
 		make_cert();
 		srv->ssl = SSL_CTX_new(TLS_server_method());
 		assert_non_null(srv->ssl);
@@ -560,6 +565,25 @@ static void test_tls_hinted(void **state)
 	check_cert_fields(&r->tls);
 }
 
+/* A server that greets inside TLS: the null probe's matches see it. */
+static void test_tls_greeting(void **state)
+{
+	struct server srv;
+	const struct svc_result *r = &g_c.r[0];
+
+	(void)state;
+	one(&srv, M_TLS_GREET, 5000, true);
+	assert_string_equal(r->name, "ssh");
+	assert_string_equal(r->tunnel, "ssl");
+	assert_string_equal(r->product, "OpenSSH");
+	assert_string_equal(r->version, "9.2p1");
+	/* The fixture's ssh match also serves http-get, the probe sent inside. */
+	assert_string_equal(r->probe, "http-get");
+	assert_true(r->has_tls);
+	assert_string_equal(r->tls.alpn, "h2");
+	check_cert_fields(&r->tls);
+}
+
 static void test_starttls_smtp(void **state)
 {
 	struct server srv;
@@ -740,6 +764,7 @@ int main(void)
 		cmocka_unit_test(test_http),
 		cmocka_unit_test(test_tls),
 		cmocka_unit_test(test_tls_hinted),
+		cmocka_unit_test(test_tls_greeting),
 		cmocka_unit_test(test_starttls_smtp),
 		cmocka_unit_test(test_silent),
 		cmocka_unit_test(test_rst),

@@ -79,6 +79,30 @@ static void test_db_embedded(void **state)
 }
 
 /* Each bad text fails with its line in the message. */
+/* Without a [probe tls] block the loader adds the built-in one, so a match
+ * may name it. */
+static void test_db_builtin_tls(void **state)
+{
+	static const char text[] = "[probe null]\nsend = \"\"\nsource = x\n"
+				   "[match]\nprobe = tls\nservice = http\npattern = ^HTTP/\nsource = y\n";
+	struct db db;
+	char err[256];
+	int t;
+
+	(void)state;
+	assert_int_equal(db_parse(&db, text, sizeof(text) - 1, "t", err, sizeof(err)), 0);
+	assert_int_equal(db.nprobes, 2);
+	t = db_probe_find(&db, "tls");
+	assert_int_equal(t, 1);
+	assert_true(db.probes[t].builtin_tls);
+	assert_true(db_probe_hints(&db.probes[t], 443));
+	assert_true(db_probe_hints(&db.probes[t], 993));
+	assert_false(db_probe_hints(&db.probes[t], 80));
+	assert_int_equal(db.probes[t].nmatches, 1);
+	assert_int_equal(db.matches[0].probes, 2);
+	db_free(&db);
+}
+
 static void test_db_errors(void **state)
 {
 	static const struct {
@@ -419,6 +443,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_db_fixture),
 		cmocka_unit_test(test_db_embedded),
+		cmocka_unit_test(test_db_builtin_tls),
 		cmocka_unit_test(test_db_errors),
 		cmocka_unit_test(test_db_load_file),
 		cmocka_unit_test(test_compile_errors),
