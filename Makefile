@@ -91,8 +91,13 @@ endif
 CFLAGS_ALL := $(BASE_CFLAGS) $(MODE_CFLAGS) $(WARN) $(EXTRA_CFLAGS)
 LDFLAGS_ALL := $(BASE_LDFLAGS) $(MODE_LDFLAGS) $(EXTRA_LDFLAGS)
 
+# The service identification stage (src/service) needs PCRE2 and OpenSSL;
+# they come last on every link line that takes the library's objects.
+SVC_LDLIBS := -lpcre2-8 -lssl -lcrypto
+LDFLAGS_ALL += $(SVC_LDLIBS)
+
 LIB_SRCS := $(sort $(wildcard src/core/*.c src/net/*.c src/io/*.c src/probe/*.c \
-	src/engine/*.c src/event/*.c))
+	src/engine/*.c src/event/*.c src/service/*.c))
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(OBJ)/%.o)
@@ -153,6 +158,8 @@ $(PGO_HDR): FORCE
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 $(OBJ)/src/cli/main.o: $(PGO_HDR)
 $(OBJ)/src/cli/main.o: CFLAGS_ALL += -I$(BUILD)/gen
+# The probe database is built into the library (.incbin in db_embed.c).
+$(OBJ)/src/service/db_embed.o: data/service-probes.db
 
 $(OBJ)/%.o: %.c $(FLAGS_FILE)
 	@mkdir -p $(@D)
@@ -234,8 +241,9 @@ $(FUZZ_GEN): FORCE
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(FUZZ_GEN)
 	@mkdir -p $(@D)
-	$(call quiet,FUZZ,$@)$(FUZZ_CC) $(FUZZ_FLAGS) -I$(dir $(FUZZ_GEN)) -o $@ $< $(LIB_SRCS)
+	$(call quiet,FUZZ,$@)$(FUZZ_CC) $(FUZZ_FLAGS) -I$(dir $(FUZZ_GEN)) -o $@ $< $(LIB_SRCS) $(SVC_LDLIBS)
 build/fuzz/fuzz_config: src/cli/payload_arg.c src/cli/payload_arg.h
+$(FUZZ_BINS): data/service-probes.db
 fuzz-build: $(FUZZ_BINS)
 fuzz: $(FUZZ_BINS)
 	$(Q)tests/fuzz/run $(FUZZ_SECONDS) $(FUZZ_BINS)
