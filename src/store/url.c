@@ -82,6 +82,24 @@ static int parse_postgres(const char *url, struct store_url *u, char *err, size_
 		PQfreemem(perr);
 		return perr ? STORE_EUSAGE : STORE_EFAIL;
 	}
+	/* libpq checks a port only when it connects: a usage error here. */
+	for (PQconninfoOption *o = opts; o->keyword; o++) {
+		const char *v = o->val;
+
+		if (strcmp(o->keyword, "port") || !v)
+			continue;
+		while (*v) {
+			size_t n = strspn(v, "0123456789");
+			long port = atol(v);
+
+			if (!n || n > 5 || port < 1 || port > 65535 || (v[n] && v[n] != ',')) {
+				snprintf(err, errlen, "invalid PostgreSQL URL: bad port '%.40s'", o->val);
+				PQconninfoFree(opts);
+				return STORE_EUSAGE;
+			}
+			v += n + (v[n] == ',');
+		}
+	}
 	PQconninfoFree(opts);
 	u->target = strdup(url);
 	if (!u->target) {

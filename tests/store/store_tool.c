@@ -187,7 +187,13 @@ static int one_scan_cmd(const char *what, struct args *a)
 		cmd_err("%s: --scan ID is required", what);
 		return EXIT_USAGE;
 	}
-	if (strcmp(what, "candidates") && (!a->state || store_state_parse(a->state, &state) < 0)) {
+	if (!strcmp(what, "confirm") && (!a->state || strspn(a->state, "openclsfitrd|") !=
+					  strlen(a->state))) {
+		cmd_err("confirm: --state open|closed|filtered|open|filtered is required");
+		return EXIT_USAGE;
+	}
+	if (strcmp(what, "candidates") && strcmp(what, "confirm") &&
+	    (!a->state || store_state_parse(a->state, &state) < 0)) {
 		cmd_err("%s: --state STATE is required (complete, interrupted, failed)", what);
 		return EXIT_USAGE;
 	}
