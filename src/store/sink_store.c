@@ -10,7 +10,10 @@
 
 #include "sink_store.h"
 
-#define MAX_QUEUED ((size_t)64 << 20)
+/* Events waiting for the writer: at most this many bytes (the /16 x 5
+ * figure, 327,680 events, is about 115 MB of text). Past it the producer
+ * waits, which would slow the scan: the bound is for memory only. */
+#define MAX_QUEUED ((size_t)512 << 20)
 
 struct qbuf {
 	char *p;

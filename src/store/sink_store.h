@@ -33,7 +33,7 @@ int sink_store_open(struct sink_store **out, struct store *st, const struct sink
 /*
  * Queues one event (n bytes, no newline needed). Returns 0, or -1 once the
  * store has failed (sink_store_error says why): the caller should stop the
- * scan. Blocks only while 64 MiB of events wait for the writer.
+ * scan. Blocks only while 512 MiB of events wait for the writer.
  */
 int sink_store_event(struct sink_store *ss, const char *json, size_t n);
 

@@ -118,7 +118,7 @@ static int ingest(struct args *a)
 	char *line = NULL, err[600];
 	size_t cap = 0;
 	ssize_t n;
-	double t0;
+	double t0, tq;
 	int ret, want = -1;
 
 	if (!a->scope) {
@@ -148,6 +148,7 @@ static int ingest(struct args *a)
 			break;
 	}
 	free(line);
+	tq = now_s() - t0;
 	ret = 0;
 	if (sink_store_finish(ss, want, a->nconfirm ? confirm_cb : NULL, a, print_change, NULL) < 0) {
 		cmd_err("store: %s", sink_store_error(ss));
@@ -157,9 +158,10 @@ static int ingest(struct args *a)
 	if (!ret) {
 		double dt = now_s() - t0;
 
-		fprintf(stderr, "ingested %llu events in %.3f s (%.0f events/s), %llu commits,"
-			" scan %s %s, %zu changes\n", (unsigned long long)stats.events, dt,
-			dt > 0 ? (double)stats.events / dt : 0.0, (unsigned long long)stats.commits,
+		fprintf(stderr, "ingested %llu events in %.3f s (%.0f events/s; all queued after"
+			" %.3f s), %llu commits, scan %s %s, %zu changes\n",
+			(unsigned long long)stats.events, dt,
+			dt > 0 ? (double)stats.events / dt : 0.0, tq, (unsigned long long)stats.commits,
 			stats.scan_id, want == STORE_RUNNING ? "running" : store_state_name(stats.state),
 			stats.changes);
 	}
