@@ -5,7 +5,12 @@
  * batch of events is sent with one COPY into a temporary staging table,
  * then moved into findings and scan_events by INSERT ... ON CONFLICT DO
  * NOTHING, all in one transaction: a batch is stored whole or not at all,
- * and a batch delivered twice is stored once.
+ * and a batch delivered twice is stored once. The moves and the COMMIT are
+ * sent without waiting: the server works on one batch while the writer
+ * parses the next, and the outcome is read before anything else is sent
+ * (the next flush, any statement, close). So a failed batch is reported by
+ * the call after the flush that sent it, and store_end_scan's first flush
+ * confirms the last one.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -28,7 +33,10 @@ struct pg {
 	size_t rows;
 	bool stage;  /* the staging table exists in this session */
 	bool oom;
+	bool pending; /* a batch's moves and COMMIT were sent, not yet read */
 };
+
+static int pg_drain(struct pg *g);
 
 static struct pg *to_pg(struct store *s)
 {
@@ -69,6 +77,8 @@ static void pg_close(struct store *s)
 
 	if (!g)
 		return;
+	if (g->c)
+		pg_drain(g);
 	PQfinish(g->c);
 	free(g->buf);
 	free(g);
@@ -92,6 +102,31 @@ static int pg_exec(struct pg *g, const char *sql, const char *what)
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
 		ret = pg_fail(g, what, r);
 	PQclear(r);
+	return ret;
+}
+
+/* Reads the outcome of the batch sent last; a failure there fails now. */
+static int pg_drain(struct pg *g)
+{
+	PGresult *r;
+	int ret = STORE_OK;
+
+	if (!g->pending)
+		return STORE_OK;
+	g->pending = false;
+	while ((r = PQgetResult(g->c))) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && ret == 0)
+			ret = pg_fail(g, "storing a batch", r);
+		PQclear(r);
+	}
+	if (ret == 0 && PQstatus(g->c) == CONNECTION_BAD)
+		ret = pg_fail(g, "storing a batch", NULL);
+	if (ret == 0 && PQtransactionStatus(g->c) != PQTRANS_IDLE)
+		ret = store_fail(&g->base, "%s: storing a batch: the transaction did not commit",
+				 g->base.where);
+	if (ret < 0 && PQstatus(g->c) == CONNECTION_OK &&
+	    PQtransactionStatus(g->c) != PQTRANS_IDLE)
+		PQclear(PQexec(g->c, "ROLLBACK"));
 	return ret;
 }
 
@@ -140,8 +175,10 @@ static int pg_query(struct store *s, const char *sql, const struct sqlv *p, int 
 	char (*ints)[24] = NULL;
 	const char *col[MAX_COLS];
 	PGresult *r;
-	int ret = STORE_OK;
+	int ret = pg_drain(g);
 
+	if (ret < 0)
+		return ret;
 	if (n > 0) {
 		vals = calloc((size_t)n, sizeof(*vals));
 		ints = calloc((size_t)n, sizeof(*ints));
@@ -192,8 +229,10 @@ out:
 static int pg_begin(struct store *s, bool exclusive)
 {
 	struct pg *g = to_pg(s);
-	int ret = pg_exec(g, "BEGIN", "starting a transaction");
+	int ret = pg_drain(g);
 
+	if (ret == 0)
+		ret = pg_exec(g, "BEGIN", "starting a transaction");
 	if (ret == 0 && exclusive)
 		ret = pg_exec(g, "SELECT pg_advisory_xact_lock(" MIGRATION_LOCK ")", "locking the schema");
 	return ret;
@@ -203,6 +242,13 @@ static void pg_rollback(struct store *s)
 {
 	struct pg *g = to_pg(s);
 
+	if (g->pending) {
+		char saved[sizeof(s->err)];
+
+		memcpy(saved, s->err, sizeof(saved));
+		pg_drain(g);
+		memcpy(s->err, saved, sizeof(saved));
+	}
 	if (PQstatus(g->c) == CONNECTION_OK && PQtransactionStatus(g->c) != PQTRANS_IDLE)
 		PQclear(PQexec(g->c, "ROLLBACK"));
 }
@@ -342,10 +388,10 @@ static int copy_batch(struct pg *g)
 static int pg_flush(struct store *s)
 {
 	struct pg *g = to_pg(s);
-	int ret;
+	int ret = pg_drain(g);
 
-	if (!g->rows)
-		return STORE_OK;
+	if (ret < 0 || !g->rows)
+		goto out;
 	if (!g->stage) {
 		ret = pg_exec(g, "CREATE TEMP TABLE IF NOT EXISTS fp_stage (is_finding INTEGER,"
 			      " scan_id TEXT, addr TEXT, port INTEGER, protocol TEXT, kind TEXT,"
@@ -359,23 +405,27 @@ static int pg_flush(struct store *s)
 	ret = pg_exec(g, "BEGIN", "starting a batch");
 	if (ret == 0)
 		ret = copy_batch(g);
-	if (ret == 0)
-		ret = pg_exec(g, "INSERT INTO findings (scan_id, addr, port, protocol, kind, state,"
-			      " reason, service, product, version, cert_sha256, time, event)"
-			      " SELECT scan_id, addr, port, protocol, kind, state, reason, service,"
-			      " product, version, cert_sha256, time, event FROM fp_stage"
-			      " WHERE is_finding = 1"
-			      " ON CONFLICT (scan_id, addr, port, protocol, kind) DO NOTHING",
-			      "storing findings");
-	if (ret == 0)
-		ret = pg_exec(g, "INSERT INTO scan_events (event_id, scan_id, kind, time, event)"
-			      " SELECT event_id, scan_id, kind, time, event FROM fp_stage"
-			      " WHERE is_finding = 0 ON CONFLICT (event_id) DO NOTHING",
-			      "storing events");
-	if (ret == 0)
-		ret = pg_commit(s);
-	else
+	if (ret < 0) {
 		pg_rollback(s);
+		goto out;
+	}
+	/* One simple query of three statements inside the transaction: an
+	 * error skips the rest, COMMIT included (pg_drain rolls back). */
+	if (!PQsendQuery(g->c, "INSERT INTO findings (scan_id, addr, port, protocol, kind, state,"
+			 " reason, service, product, version, cert_sha256, time, event)"
+			 " SELECT scan_id, addr, port, protocol, kind, state, reason, service,"
+			 " product, version, cert_sha256, time, event FROM fp_stage"
+			 " WHERE is_finding = 1"
+			 " ON CONFLICT (scan_id, addr, port, protocol, kind) DO NOTHING;"
+			 " INSERT INTO scan_events (event_id, scan_id, kind, time, event)"
+			 " SELECT event_id, scan_id, kind, time, event FROM fp_stage"
+			 " WHERE is_finding = 0 ON CONFLICT (event_id) DO NOTHING;"
+			 " COMMIT")) {
+		ret = pg_fail(g, "sending a batch", NULL);
+		pg_rollback(s);
+		goto out;
+	}
+	g->pending = true;
 out:
 	g->len = g->rows = 0;
 	return ret;
