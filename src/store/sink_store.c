@@ -222,6 +222,10 @@ static void *writer(void *arg)
 			    (want != ss->flush_done || stop ||
 			     ms_since(&ss->first_uncommitted) >= (int)ss->o.batch_ms))
 				commit(ss);
+			/* sink_store_flush promises committed, not only sent. */
+			if (!has_failed(ss) && want != ss->flush_done && ss->begun &&
+			    store_sync(ss->st) < 0)
+				fail(ss, "storing events: %s", store_error(ss->st));
 		}
 		ss->work.len = 0;
 		pthread_mutex_lock(&ss->mu);

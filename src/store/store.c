@@ -413,6 +413,14 @@ int store_flush(struct store *s)
 	return s->ops->flush(s);
 }
 
+int store_sync(struct store *s)
+{
+	int ret = s->ops->flush(s);
+
+	/* Any statement reads the outcome of what was sent before it. */
+	return ret < 0 ? ret : q(s, "SELECT 1", NULL, 0);
+}
+
 int store_mark_scan(struct store *s, const char *scan_id, enum store_state st, const char *at)
 {
 	struct sqlv p[3] = { SQL_T(scan_id), SQL_T(store_state_name(st)), SQL_T(at) };

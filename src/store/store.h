@@ -181,8 +181,13 @@ int store_begin_scan(struct store *s, const struct store_scan *sc);
 int store_put_event(struct store *s, const struct store_event *ev);
 
 /* Commits the current batch. On failure the batch is rolled back (no part
- * of it is stored) and the store stays usable for reading. */
+ * of it is stored) and the store stays usable for reading. PostgreSQL
+ * pipelines: the batch is sent and its outcome read by the next call on
+ * the store, so a failed batch may be reported one call later. */
 int store_flush(struct store *s);
+
+/* store_flush, then waits for the outcome of every batch sent. */
+int store_sync(struct store *s);
 
 /* Ports open in the baseline (the last complete scan of scan_id's scope
  * that ended before scan_id began) and not open in scan_id. cb returns

@@ -58,8 +58,9 @@ struct store_ops {
 	int (*commit)(struct store *s);
 	void (*rollback)(struct store *s);
 	/* The ingest fast path: put_event adds one event to the current batch
-	 * (which may be held in memory), flush writes and commits the batch.
-	 * A failed flush leaves nothing of the batch stored and empties it.
+	 * (which may be held in memory), flush writes and commits the batch,
+	 * or sends it (the outcome of a batch sent is then read by the next
+	 * call of any member). A failed batch leaves nothing of it stored.
 	 * Never called inside begin/commit. */
 	int (*put_event)(struct store *s, const struct store_event *ev);
 	int (*flush)(struct store *s);
