@@ -32,6 +32,9 @@ $(BUILD)/tests/test_store_%: tests/unit/test_store_%.c $(STORE_OBJS) $(STATIC) t
 	$(call quiet,CC,$<)$(CC) $(CFLAGS_ALL) $(STORE_CFLAGS) -Itests/unit -o $@ $< $(STORE_OBJS) \
 		$(STATIC) $(LDFLAGS_ALL) $(EXE_LDFLAGS) -lcmocka $(STORE_LDLIBS)
 all: $(STORE_TOOL)
+ifeq ($(CRT_CET),1)
+$(STORE_TOOL): $(CRT_OBJS)
+endif
 
 .PHONY: store-test
 # The store's integration tests (SQLite and a PostgreSQL server of their own).
