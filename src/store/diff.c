@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: MIT */
+/* Exposure comparison of two scans and its exposure_change events. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "diff.h"
+#include "core/addr.h"
+
+struct diff_chunk {
+	struct diff_chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+void diff_side_init(struct diff_side *d)
+{
+	memset(d, 0, sizeof(*d));
+}
+
+void diff_side_free(struct diff_side *d)
+{
+	struct diff_chunk *c = d->arena, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		free(c);
+	}
+	free(d->v);
+	memset(d, 0, sizeof(*d));
+}
+
+/* A copy of s in the side's arena; NULL stays NULL. */
+static const char *arena_dup(struct diff_side *d, const char *s, bool *oom)
+{
+	size_t n;
+	struct diff_chunk *c = d->arena;
+	char *p;
+
+	if (!s)
+		return NULL;
+	n = strlen(s) + 1;
+	if (!c || c->cap - c->used < n) {
+		size_t cap = n > 65536 ? n : 65536;
+
+		c = malloc(sizeof(*c) + cap);
+		if (!c) {
+			*oom = true;
+			return NULL;
+		}
+		c->next = d->arena;
+		c->used = 0;
+		c->cap = cap;
+		d->arena = c;
+	}
+	p = c->data + c->used;
+	memcpy(p, s, n);
+	c->used += n;
+	return p;
+}
+
+static struct diff_port *side_new(struct diff_side *d, const char *ip, uint16_t port,
+				  const char *protocol, bool *oom)
+{
+	struct diff_port *p;
+	u128 key;
+
+	if (!ip || !protocol || strlen(protocol) >= sizeof(p->protocol) ||
+	    addr_parse(ip, strlen(ip), &key) < 0)
+		return NULL;
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? 2 * d->cap : 256;
+		struct diff_port *v = realloc(d->v, cap * sizeof(*v));
+
+		if (!v) {
+			*oom = true;
+			return NULL;
+		}
+		d->v = v;
+		d->cap = cap;
+	}
+	p = &d->v[d->n++];
+	memset(p, 0, sizeof(*p));
+	p->key = key;
+	p->ip = arena_dup(d, ip, oom);
+	p->port = port;
+	strcpy(p->protocol, protocol);
+	d->sorted = false;
+	return *oom ? NULL : p;
+}
+
+int diff_side_add(struct diff_side *d, const struct store_event *ev)
+{
+	struct diff_port *p;
+	bool oom = false;
+
+	if (!store_event_is_finding(ev))
+		return 0;
+	p = side_new(d, ev->ip, ev->port, ev->protocol, &oom);
+	if (!p)
+		return -1;
+	p->time = arena_dup(d, ev->time, &oom);
+	if (!strcmp(ev->kind, "port_state")) {
+		p->state = arena_dup(d, ev->state, &oom);
+		p->reason = arena_dup(d, ev->reason, &oom);
+		if (ev->service)
+			p->service = arena_dup(d, ev->service, &oom);
+	} else {
+		p->has_service = true;
+		p->service = arena_dup(d, ev->service, &oom);
+		p->product = arena_dup(d, ev->product, &oom);
+		p->version = arena_dup(d, ev->version, &oom);
+		p->cert_sha256 = arena_dup(d, ev->cert_sha256, &oom);
+	}
+	return oom ? -1 : 0;
+}
+
+int diff_side_confirm(struct diff_side *d, const char *ip, uint16_t port,
+		      const char *protocol, const char *state)
+{
+	bool oom = false;
+	struct diff_port *p = side_new(d, ip, port, protocol, &oom);
+
+	if (!p)
+		return -1;
+	p->confirmed = arena_dup(d, state, &oom);
+	return oom ? -1 : 0;
+}
+
+static int port_cmp(const struct diff_port *a, const struct diff_port *b)
+{
+	if (a->key != b->key)
+		return a->key < b->key ? -1 : 1;
+	if (a->port != b->port)
+		return a->port < b->port ? -1 : 1;
+	return strcmp(a->protocol, b->protocol);
+}
+
+static int port_qcmp(const void *a, const void *b)
+{
+	return port_cmp(a, b);
+}
+
+/* Merges the fields b knows into a (records of one port). */
+static void port_merge(struct diff_port *a, const struct diff_port *b)
+{
+	if (b->state && (!a->state || !strcmp(b->state, "open"))) {
+		a->state = b->state;
+		a->reason = b->reason;
+	}
+	if (!a->time || (b->time && strcmp(b->time, a->time) < 0))
+		a->time = b->time;
+	if (b->has_service) {
+		a->has_service = true;
+		a->product = b->product;
+		a->version = b->version;
+		a->cert_sha256 = b->cert_sha256;
+		if (b->service)
+			a->service = b->service;
+	} else if (!a->service && b->service) {
+		a->service = b->service;
+	}
+	if (b->confirmed)
+		a->confirmed = b->confirmed;
+}
+
+void diff_side_finish(struct diff_side *d)
+{
+	size_t w = 0;
+
+	if (d->sorted)
+		return;
+	/* Stable order for merging: qsort is not stable, but merging is
+	 * order-independent except for which equal-rank value wins, and the
+	 * store puts each kind of a port once. */
+	if (d->n)
+		qsort(d->v, d->n, sizeof(d->v[0]), port_qcmp);
+	for (size_t i = 0; i < d->n; i++) {
+		if (w && !port_cmp(&d->v[w - 1], &d->v[i]))
+			port_merge(&d->v[w - 1], &d->v[i]);
+		else
+			d->v[w++] = d->v[i];
+	}
+	d->n = w;
+	d->sorted = true;
+}
+
+bool diff_port_open(const struct diff_port *p)
+{
+	return p && ((p->state && !strcmp(p->state, "open")) || p->has_service ||
+		     (p->confirmed && !strcmp(p->confirmed, "open")));
+}
+
+const char *diff_change_name(enum diff_change c)
+{
+	switch (c) {
+	case DIFF_OPENED: return "opened";
+	case DIFF_CLOSED: return "closed";
+	case DIFF_SERVICE_CHANGED: return "service_changed";
+	}
+	return "unknown";
+}
+
+static bool str_differs(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a != b;
+	return strcmp(a, b) != 0;
+}
+
+static int set_str(json_t *o, const char *k, const char *v)
+{
+	if (!v)
+		return 0;
+	return json_object_set_new(o, k, json_string(v));
+}
+
+/* The "before"/"after" object of one side: state ("absent" when that scan
+ * reported nothing for the port), reason, confirmation, service. */
+static json_t *snapshot(const struct diff_port *p)
+{
+	json_t *o = json_object(), *svc, *tls;
+	int r = 0;
+
+	if (!o)
+		return NULL;
+	r |= json_object_set_new(o, "state", json_string(p && p->state ? p->state
+							   : diff_port_open(p) ? "open" : "absent"));
+	if (p) {
+		r |= set_str(o, "reason", p->reason);
+		r |= set_str(o, "confirmed", p->confirmed);
+		if (p->has_service || p->service) {
+			svc = json_object();
+			r |= json_object_set_new(o, "service", svc);
+			if (svc) {
+				r |= set_str(svc, "name", p->service);
+				r |= set_str(svc, "product", p->product);
+				r |= set_str(svc, "version", p->version);
+				if (p->cert_sha256) {
+					tls = json_object();
+					r |= json_object_set_new(svc, "tls", tls);
+					if (tls)
+						r |= set_str(tls, "sha256", p->cert_sha256);
+				}
+			}
+		}
+	}
+	if (r) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *sensor(void)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:s}", "name", "fastport", "version", fp_version(),
+			 "build_id", fp_build_id(), "build_mode", fp_build_mode(),
+			 "source_rev", fp_source_rev());
+}
+
+/* The exposure_change event, malloc'ed, or NULL (out of memory). */
+static char *change_json(enum diff_change c, const struct diff_port *before,
+			 const struct diff_port *after, const struct diff_ctx *ctx)
+{
+	const struct diff_port *p = after ? after : before;
+	json_t *o, *changed = NULL;
+	char *id = NULL, *out = NULL;
+
+	if (asprintf(&id, "%s:%s:%s/%s/%u", ctx->to_scan, ctx->from_scan, p->protocol, p->ip,
+		     p->port) < 0)
+		return NULL;
+	if (c == DIFF_SERVICE_CHANGED) {
+		changed = json_array();
+		if (!changed)
+			goto out;
+		if (str_differs(before->service, after->service))
+			json_array_append_new(changed, json_string("name"));
+		if (str_differs(before->product, after->product))
+			json_array_append_new(changed, json_string("product"));
+		if (str_differs(before->version, after->version))
+			json_array_append_new(changed, json_string("version"));
+		if (str_differs(before->cert_sha256, after->cert_sha256))
+			json_array_append_new(changed, json_string("cert_sha256"));
+	}
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o, s:{s:s, s:i, s:s}, s:s, s:o, s:o, s:s, s:s}",
+		      "schema", "threat_event_v1", "event_id", id, "time", ctx->time,
+		      "kind", "exposure_change", "scan_id", ctx->to_scan, "sensor", sensor(),
+		      "target", "ip", p->ip, "port", (int)p->port, "protocol", p->protocol,
+		      "change", diff_change_name(c), "before", snapshot(before),
+		      "after", snapshot(after), "from_scan_id", ctx->from_scan,
+		      "to_scan_id", ctx->to_scan);
+	if (!o)
+		goto out;
+	if (changed) {
+		json_object_set(o, "changed", changed);
+	}
+	if (ctx->scope)
+		json_object_set_new(o, "scope", json_string(ctx->scope));
+	out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+out:
+	json_decref(changed);
+	free(id);
+	return out;
+}
+
+static int emit(enum diff_change c, const struct diff_port *b, const struct diff_port *a,
+		const struct diff_ctx *ctx, diff_cb cb, void *ud)
+{
+	char *j = change_json(c, b, a, ctx);
+	int ret;
+
+	if (!j)
+		return -1;
+	ret = cb(c, b, a, j, strlen(j), ud);
+	free(j);
+	return ret;
+}
+
+int diff_run(struct diff_side *before, struct diff_side *after, const struct diff_ctx *ctx,
+	     diff_cb cb, void *ud)
+{
+	size_t i = 0, j = 0;
+	int ret = 0;
+
+	diff_side_finish(before);
+	diff_side_finish(after);
+	while (ret == 0 && (i < before->n || j < after->n)) {
+		const struct diff_port *b = NULL, *a = NULL;
+		int c;
+
+		if (i == before->n)
+			c = 1;
+		else if (j == after->n)
+			c = -1;
+		else
+			c = port_cmp(&before->v[i], &after->v[j]);
+		if (c <= 0)
+			b = &before->v[i++];
+		if (c >= 0)
+			a = &after->v[j++];
+		if (diff_port_open(b) && !diff_port_open(a))
+			ret = emit(DIFF_CLOSED, b, a, ctx, cb, ud);
+		else if (!diff_port_open(b) && diff_port_open(a))
+			ret = emit(DIFF_OPENED, b, a, ctx, cb, ud);
+		else if (diff_port_open(b) && b->has_service && a->has_service &&
+			 (str_differs(b->service, a->service) || str_differs(b->product, a->product) ||
+			  str_differs(b->version, a->version) ||
+			  str_differs(b->cert_sha256, a->cert_sha256)))
+			ret = emit(DIFF_SERVICE_CHANGED, b, a, ctx, cb, ud);
+	}
+	return ret;
+}
+
+int diff_close_candidates(struct diff_side *before, struct diff_side *after,
+			  int (*cb)(const struct diff_port *p, void *ud), void *ud)
+{
+	size_t j = 0;
+	int ret = 0;
+
+	diff_side_finish(before);
+	diff_side_finish(after);
+	for (size_t i = 0; ret == 0 && i < before->n; i++) {
+		const struct diff_port *b = &before->v[i], *a = NULL;
+
+		if (!diff_port_open(b))
+			continue;
+		while (j < after->n && port_cmp(&after->v[j], b) < 0)
+			j++;
+		if (j < after->n && !port_cmp(&after->v[j], b))
+			a = &after->v[j];
+		if (!a || !((a->state && !strcmp(a->state, "open")) || a->has_service))
+			ret = cb(b, ud);
+	}
+	return ret;
+}

@@ -1,0 +1,469 @@
+/* SPDX-License-Identifier: MIT */
+/* The store as an event consumer: a queue and a writer thread. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sink_store.h"
+
+/* Events waiting for the writer: at most this many bytes (the /16 x 5
+ * figure, 327,680 events, is about 115 MB of text). Past it the producer
+ * waits, which would slow the scan: the bound is for memory only. */
+#define MAX_QUEUED ((size_t)512 << 20)
+
+struct qbuf {
+	char *p;
+	size_t len, cap;
+};
+
+struct sink_store {
+	struct store *st;
+	struct sink_store_opts o;
+	char *scope, *scope_desc;
+
+	pthread_t thr;
+	bool running;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_data, cv_space, cv_done;
+	struct qbuf in;            /* lines queued by the producer (mu) */
+	uint64_t flush_req, flush_done; /* (mu) */
+	bool stop;                 /* (mu) */
+	bool failed;               /* (mu) */
+	char err[600];             /* (mu once failed) */
+
+	/* The writer thread's own state. */
+	struct qbuf work;
+	bool begun, completed, interrupted;
+	char scan_id[STORE_ID_MAX + 1];
+	unsigned shard, shard_count;
+	char ended_at[64];
+	uint64_t events, skipped, commits, uncommitted, lineno;
+	struct timespec first_uncommitted;
+	enum store_state final_state;
+	size_t changes;
+};
+
+static int ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (int)((now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000);
+}
+
+/* Records the first failure (writer thread) and wakes everyone. */
+static void fail(struct sink_store *ss, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(struct sink_store *ss, const char *fmt, ...)
+{
+	va_list ap;
+
+	pthread_mutex_lock(&ss->mu);
+	if (!ss->failed) {
+		va_start(ap, fmt);
+		vsnprintf(ss->err, sizeof(ss->err), fmt, ap);
+		va_end(ap);
+		ss->failed = true;
+	}
+	pthread_cond_broadcast(&ss->cv_space);
+	pthread_cond_broadcast(&ss->cv_done);
+	pthread_mutex_unlock(&ss->mu);
+}
+
+static bool has_failed(struct sink_store *ss)
+{
+	bool f;
+
+	pthread_mutex_lock(&ss->mu);
+	f = ss->failed;
+	pthread_mutex_unlock(&ss->mu);
+	return f;
+}
+
+static int commit(struct sink_store *ss)
+{
+	if (!ss->uncommitted)
+		return 0;
+	if (store_flush(ss->st) < 0) {
+		fail(ss, "storing events: %s", store_error(ss->st));
+		return -1;
+	}
+	ss->uncommitted = 0;
+	ss->commits++;
+	return 0;
+}
+
+static int begin(struct sink_store *ss, const struct store_event *ev, struct store_parsed *p)
+{
+	struct store_scan sc = { 0 };
+
+	snprintf(ss->scan_id, sizeof(ss->scan_id), "%s", ev->scan_id);
+	ss->shard = ss->shard_count = 1;
+	if (!strcmp(ev->kind, "scan_started"))
+		store_parsed_shard(p, &ss->shard, &ss->shard_count);
+	sc.scan_id = ev->scan_id;
+	sc.scope = ss->scope;
+	sc.scope_desc = ss->scope_desc;
+	sc.started_at = ev->time;
+	sc.shard = ss->shard;
+	sc.shard_count = ss->shard_count;
+	if (store_begin_scan(ss->st, &sc) < 0) {
+		fail(ss, "recording scan %s: %s", ev->scan_id, store_error(ss->st));
+		return -1;
+	}
+	ss->begun = true;
+	return 0;
+}
+
+/* Parses and stores one line (writer thread). */
+static int handle(struct sink_store *ss, const char *line, size_t n)
+{
+	struct store_event ev;
+	struct store_parsed *p = NULL;
+	char perr[200];
+	int ret = -1;
+
+	ss->lineno++;
+	while (n && (line[n - 1] == '\r' || line[n - 1] == ' '))
+		n--;
+	if (!n)
+		return 0;
+	if (store_parse_event(line, n, &ev, &p, perr, sizeof(perr)) < 0) {
+		if (ss->o.strict) {
+			fail(ss, "event %llu: %s", (unsigned long long)ss->lineno, perr);
+			return -1;
+		}
+		ss->skipped++;
+		return 0;
+	}
+	if (!ss->begun && begin(ss, &ev, p) < 0)
+		goto out;
+	if (strcmp(ev.scan_id, ss->scan_id)) {
+		fail(ss, "event %llu belongs to scan %s, not %s: one scan per stream",
+		     (unsigned long long)ss->lineno, ev.scan_id, ss->scan_id);
+		goto out;
+	}
+	if (!strcmp(ev.kind, "scan_completed")) {
+		ss->completed = true;
+		ss->interrupted = store_parsed_interrupted(p);
+		snprintf(ss->ended_at, sizeof(ss->ended_at), "%s", ev.time);
+	}
+	if (!ss->uncommitted)
+		clock_gettime(CLOCK_MONOTONIC, &ss->first_uncommitted);
+	if (store_put_event(ss->st, &ev) < 0) {
+		ss->uncommitted = 0; /* the batch was rolled back */
+		fail(ss, "storing events: %s", store_error(ss->st));
+		goto out;
+	}
+	ss->events++;
+	ss->uncommitted++;
+	if (ss->uncommitted >= ss->o.batch_events ||
+	    ((ss->uncommitted & 255) == 0 && ms_since(&ss->first_uncommitted) >= (int)ss->o.batch_ms))
+		if (commit(ss) < 0)
+			goto out;
+	ret = 0;
+out:
+	store_parsed_free(p);
+	return ret;
+}
+
+static void *writer(void *arg)
+{
+	struct sink_store *ss = arg;
+	struct qbuf t;
+
+	for (;;) {
+		uint64_t want;
+		bool stop, failed;
+
+		pthread_mutex_lock(&ss->mu);
+		while (!ss->stop && !ss->in.len && ss->flush_req == ss->flush_done) {
+			struct timespec dl;
+
+			if (!ss->uncommitted) {
+				pthread_cond_wait(&ss->cv_data, &ss->mu);
+				continue;
+			}
+			dl = ss->first_uncommitted;
+			dl.tv_sec += ss->o.batch_ms / 1000;
+			dl.tv_nsec += (long)(ss->o.batch_ms % 1000) * 1000000;
+			if (dl.tv_nsec >= 1000000000) {
+				dl.tv_sec++;
+				dl.tv_nsec -= 1000000000;
+			}
+			if (pthread_cond_timedwait(&ss->cv_data, &ss->mu, &dl) == ETIMEDOUT)
+				break;
+		}
+		t = ss->in;
+		ss->in = ss->work;
+		ss->in.len = 0;
+		ss->work = t;
+		want = ss->flush_req;
+		stop = ss->stop;
+		failed = ss->failed;
+		pthread_cond_broadcast(&ss->cv_space);
+		pthread_mutex_unlock(&ss->mu);
+
+		if (!failed) {
+			size_t off = 0;
+
+			while (off < ss->work.len) {
+				char *nl = memchr(ss->work.p + off, '\n', ss->work.len - off);
+				size_t n = (size_t)(nl - (ss->work.p + off));
+
+				if (handle(ss, ss->work.p + off, n) < 0)
+					break;
+				off += n + 1;
+			}
+			if (!has_failed(ss) && ss->uncommitted &&
+			    (want != ss->flush_done || stop ||
+			     ms_since(&ss->first_uncommitted) >= (int)ss->o.batch_ms))
+				commit(ss);
+			/* sink_store_flush promises committed, not only sent. */
+			if (!has_failed(ss) && want != ss->flush_done && ss->begun &&
+			    store_sync(ss->st) < 0)
+				fail(ss, "storing events: %s", store_error(ss->st));
+		}
+		ss->work.len = 0;
+		pthread_mutex_lock(&ss->mu);
+		if (want != ss->flush_done) {
+			ss->flush_done = want;
+			pthread_cond_broadcast(&ss->cv_done);
+		}
+		if (stop && !ss->in.len) {
+			pthread_mutex_unlock(&ss->mu);
+			break;
+		}
+		pthread_mutex_unlock(&ss->mu);
+	}
+	return NULL;
+}
+
+int sink_store_open(struct sink_store **out, struct store *st, const struct sink_store_opts *o,
+		    char *err, size_t errlen)
+{
+	struct sink_store *ss = calloc(1, sizeof(*ss));
+	pthread_condattr_t ca;
+	int rc;
+
+	*out = NULL;
+	if (!ss || !o->scope || !(ss->scope = strdup(o->scope)) ||
+	    (o->scope_desc && !(ss->scope_desc = strdup(o->scope_desc)))) {
+		if (ss)
+			free(ss->scope);
+		free(ss);
+		snprintf(err, errlen, o->scope ? "out of memory" : "the store needs a scope key");
+		return STORE_EFAIL;
+	}
+	ss->st = st;
+	ss->o = *o;
+	if (!ss->o.batch_events)
+		ss->o.batch_events = 10000;
+	if (!ss->o.batch_ms)
+		ss->o.batch_ms = 250;
+	pthread_mutex_init(&ss->mu, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&ss->cv_data, &ca);
+	pthread_condattr_destroy(&ca);
+	pthread_cond_init(&ss->cv_space, NULL);
+	pthread_cond_init(&ss->cv_done, NULL);
+	rc = pthread_create(&ss->thr, NULL, writer, ss);
+	if (rc) {
+		snprintf(err, errlen, "starting the store's writer thread: %s", strerror(rc));
+		ss->running = false;
+		sink_store_close(ss);
+		return STORE_EFAIL;
+	}
+	ss->running = true;
+	*out = ss;
+	return STORE_OK;
+}
+
+static bool qbuf_put(struct qbuf *b, const char *s, size_t n)
+{
+	if (b->cap - b->len < n + 1) {
+		size_t cap = b->cap ? b->cap : 1 << 16;
+		char *p;
+
+		while (cap - b->len < n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p)
+			return false;
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->p[b->len + n] = '\n';
+	b->len += n + 1;
+	return true;
+}
+
+int sink_store_event(struct sink_store *ss, const char *json, size_t n)
+{
+	int ret = 0;
+
+	/* A newline inside would split the event: JSON text never has one
+	 * outside strings, and strings escape it. */
+	if (memchr(json, '\n', n))
+		n = (size_t)((const char *)memchr(json, '\n', n) - json);
+	pthread_mutex_lock(&ss->mu);
+	while (!ss->failed && ss->in.len && ss->in.len + n > MAX_QUEUED)
+		pthread_cond_wait(&ss->cv_space, &ss->mu);
+	if (ss->failed) {
+		ret = -1;
+	} else if (!qbuf_put(&ss->in, json, n)) {
+		snprintf(ss->err, sizeof(ss->err), "out of memory queuing events for the store");
+		ss->failed = true;
+		ret = -1;
+	} else {
+		pthread_cond_signal(&ss->cv_data);
+	}
+	pthread_mutex_unlock(&ss->mu);
+	return ret;
+}
+
+int sink_store_flush(struct sink_store *ss)
+{
+	int ret;
+
+	pthread_mutex_lock(&ss->mu);
+	if (ss->running) {
+		uint64_t want = ++ss->flush_req;
+
+		pthread_cond_signal(&ss->cv_data);
+		while (!ss->failed && ss->flush_done < want)
+			pthread_cond_wait(&ss->cv_done, &ss->mu);
+	}
+	ret = ss->failed ? -1 : 0;
+	pthread_mutex_unlock(&ss->mu);
+	return ret;
+}
+
+static void stop_writer(struct sink_store *ss)
+{
+	if (!ss->running)
+		return;
+	pthread_mutex_lock(&ss->mu);
+	ss->stop = true;
+	pthread_cond_signal(&ss->cv_data);
+	pthread_mutex_unlock(&ss->mu);
+	pthread_join(ss->thr, NULL);
+	ss->running = false;
+}
+
+struct cand_list {
+	struct store_port *v;
+	size_t n, cap;
+	bool oom;
+};
+
+static int cand_add(const struct store_port *p, void *ud)
+{
+	struct cand_list *l = ud;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		struct store_port *v = realloc(l->v, cap * sizeof(*v));
+
+		if (!v) {
+			l->oom = true;
+			return -1;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *p;
+	return 0;
+}
+
+int sink_store_finish(struct sink_store *ss, int state,
+		      int (*confirm)(struct store_port *c, size_t n, void *ud), void *cud,
+		      store_change_cb cb, void *ud)
+{
+	struct cand_list l = { 0 };
+	enum store_state st;
+	char now[32];
+	int ret = -1;
+
+	stop_writer(ss);
+	if (ss->failed)
+		return -1;
+	if (!ss->begun)
+		return 0;
+	if (state >= 0)
+		st = (enum store_state)state;
+	else
+		st = ss->completed && !ss->interrupted ? STORE_COMPLETE : STORE_INTERRUPTED;
+	if (!ss->ended_at[0] || state >= 0) {
+		store_now(now);
+		if (!ss->ended_at[0])
+			snprintf(ss->ended_at, sizeof(ss->ended_at), "%s", now);
+	}
+	if (st == STORE_COMPLETE && confirm) {
+		if (store_close_candidates(ss->st, ss->scan_id, cand_add, &l) < 0) {
+			fail(ss, "%s", l.oom ? "out of memory" : store_error(ss->st));
+			goto out;
+		}
+		if (l.n && confirm(l.v, l.n, cud) != 0) {
+			fail(ss, "confirming closed ports failed");
+			goto out;
+		}
+		for (size_t i = 0; i < l.n; i++)
+			if (l.v[i].confirmed[0] &&
+			    store_confirm(ss->st, ss->scan_id, &l.v[i], l.v[i].confirmed) < 0) {
+				fail(ss, "storing a confirmation: %s", store_error(ss->st));
+				goto out;
+			}
+	}
+	if (st == STORE_RUNNING) {
+		ret = 0;
+		goto out;
+	}
+	if (store_end_scan(ss->st, ss->scan_id, ss->shard, st, ss->ended_at, cb, ud,
+			   &ss->changes) != 0) {
+		fail(ss, "ending scan %s: %s", ss->scan_id, store_error(ss->st));
+		goto out;
+	}
+	ss->final_state = st;
+	ret = 0;
+out:
+	free(l.v);
+	return ret;
+}
+
+void sink_store_close(struct sink_store *ss)
+{
+	if (!ss)
+		return;
+	stop_writer(ss);
+	pthread_mutex_destroy(&ss->mu);
+	pthread_cond_destroy(&ss->cv_data);
+	pthread_cond_destroy(&ss->cv_space);
+	pthread_cond_destroy(&ss->cv_done);
+	free(ss->in.p);
+	free(ss->work.p);
+	free(ss->scope);
+	free(ss->scope_desc);
+	free(ss);
+}
+
+const char *sink_store_error(const struct sink_store *ss)
+{
+	return ss->err;
+}
+
+void sink_store_stats(const struct sink_store *ss, struct sink_store_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->events = ss->events;
+	st->skipped = ss->skipped;
+	st->commits = ss->commits;
+	snprintf(st->scan_id, sizeof(st->scan_id), "%s", ss->scan_id);
+	st->state = ss->final_state;
+	st->changes = ss->changes;
+}

@@ -1,0 +1,336 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The SQLite backend: one file in WAL mode (one writer at a time, readers
+ * never blocked), synchronous=NORMAL (a commit survives a crash of the
+ * program; a power loss may lose the last commits, never consistency),
+ * foreign keys on, a bounded wait for a lock held by another process.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store_int.h"
+
+/* How long a writer waits for another process's write transaction. */
+#define BUSY_MS 5000
+#define MAX_COLS 16
+
+struct sq {
+	struct store base;
+	sqlite3 *db;
+	sqlite3_stmt *ins_finding, *ins_event;
+	bool batch; /* a put_event transaction is open */
+};
+
+static struct sq *to_sq(struct store *s)
+{
+	return (struct sq *)s;
+}
+
+/* s->err: "sqlite:PATH: what: SQLite's message", plus what it means. */
+static int sq_fail(struct sq *q, const char *what)
+{
+	int code = sqlite3_extended_errcode(q->db);
+	int sys = sqlite3_system_errno(q->db);
+	const char *hint = "";
+
+	switch (code & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		hint = " (another process holds a write transaction; waited 5 s)";
+		break;
+	case SQLITE_READONLY:
+		hint = " (no write permission on the file or its directory)";
+		break;
+	case SQLITE_FULL:
+		hint = " (no space left on the device)";
+		break;
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+		if (sys)
+			hint = strerror(sys);
+		break;
+	}
+	return store_fail(&q->base, "%s: %s: %s%s%s", q->base.where, what, sqlite3_errmsg(q->db),
+			  (code & 0xff) == SQLITE_IOERR || (code & 0xff) == SQLITE_CANTOPEN
+				  ? (sys ? ": " : "") : "", hint);
+}
+
+static int sq_exec(struct sq *q, const char *sql, const char *what)
+{
+	if (sqlite3_exec(q->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return sq_fail(q, what);
+	return STORE_OK;
+}
+
+/* mkdir -p of path's directory, 0700 (the default store's directory). */
+static int make_parent(const char *path, char *err, size_t errlen)
+{
+	char *d = strdup(path), *p;
+	int ret = 0;
+
+	if (!d) {
+		snprintf(err, errlen, "out of memory");
+		return STORE_EFAIL;
+	}
+	for (p = d + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(d, 0700) < 0 && errno != EEXIST) {
+			snprintf(err, errlen, "sqlite:%s: cannot create %s: %s", path, d, strerror(errno));
+			ret = STORE_EFAIL;
+			break;
+		}
+		*p = '/';
+	}
+	free(d);
+	return ret;
+}
+
+static void sq_close(struct store *s)
+{
+	struct sq *q = to_sq(s);
+
+	if (!q)
+		return;
+	if (q->batch)
+		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_finalize(q->ins_finding);
+	sqlite3_finalize(q->ins_event);
+	sqlite3_close_v2(q->db);
+	free(q);
+}
+
+static int sq_open(const struct store_url *u, unsigned flags, struct store **out,
+		   char *err, size_t errlen)
+{
+	struct sq *q = calloc(1, sizeof(*q));
+	bool create = flags & STORE_OPEN_CREATE;
+	struct stat st;
+	int oflags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+
+	*out = NULL;
+	if (!q) {
+		snprintf(err, errlen, "out of memory");
+		return STORE_EFAIL;
+	}
+	snprintf(q->base.where, sizeof(q->base.where), "sqlite:%s", u->target);
+	if (!create && stat(u->target, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", q->base.where, errno == ENOENT
+			 ? "no store there (nothing was ever stored in it)" : strerror(errno));
+		goto fail;
+	}
+	if (create) {
+		oflags |= SQLITE_OPEN_CREATE;
+		if (u->default_path && make_parent(u->target, err, errlen) < 0)
+			goto fail;
+	}
+	if (sqlite3_open_v2(u->target, &q->db, oflags, NULL) != SQLITE_OK) {
+		int sys = q->db ? sqlite3_system_errno(q->db) : 0;
+
+		snprintf(err, errlen, "%s: cannot open: %s%s%s", q->base.where,
+			 q->db ? sqlite3_errmsg(q->db) : "out of memory", sys ? ": " : "",
+			 sys ? strerror(sys) : "");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(q->db, 1);
+	sqlite3_busy_timeout(q->db, BUSY_MS);
+	if (create && sqlite3_db_readonly(q->db, "main") == 1) {
+		snprintf(err, errlen, "%s: read-only (no write permission on the file)",
+			 q->base.where);
+		goto fail;
+	}
+	if (sqlite3_db_readonly(q->db, "main") != 1 &&
+	    (sq_exec(q, "PRAGMA journal_mode = WAL", "setting WAL mode") < 0 ||
+	     sq_exec(q, "PRAGMA synchronous = NORMAL", "setting synchronous mode") < 0)) {
+		snprintf(err, errlen, "%s", q->base.err);
+		goto fail;
+	}
+	if (sq_exec(q, "PRAGMA foreign_keys = ON", "enabling foreign keys") < 0) {
+		snprintf(err, errlen, "%s", q->base.err);
+		goto fail;
+	}
+	*out = &q->base;
+	return STORE_OK;
+fail:
+	sq_close(&q->base);
+	return STORE_EFAIL;
+}
+
+static int bind_all(struct sq *q, sqlite3_stmt *st, const struct sqlv *p, int n)
+{
+	for (int i = 0; i < n; i++) {
+		char name[16];
+		int idx, rc;
+
+		snprintf(name, sizeof(name), "$%d", i + 1);
+		idx = sqlite3_bind_parameter_index(st, name);
+		if (!idx)
+			continue;
+		switch (p[i].t) {
+		case SQLV_TEXT:
+			rc = sqlite3_bind_text(st, idx, p[i].s, -1, SQLITE_STATIC);
+			break;
+		case SQLV_INT:
+			rc = sqlite3_bind_int64(st, idx, p[i].i);
+			break;
+		default:
+			rc = sqlite3_bind_null(st, idx);
+		}
+		if (rc != SQLITE_OK)
+			return sq_fail(q, "binding a parameter");
+	}
+	return STORE_OK;
+}
+
+static int sq_query(struct store *s, const char *sql, const struct sqlv *p, int n,
+		    store_row_cb cb, void *ud)
+{
+	struct sq *q = to_sq(s);
+	sqlite3_stmt *st = NULL;
+	const char *col[MAX_COLS];
+	int rc, ret;
+
+	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return sq_fail(q, "preparing a statement");
+	ret = bind_all(q, st, p, n);
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int nc = sqlite3_column_count(st);
+
+		if (nc > MAX_COLS)
+			nc = MAX_COLS;
+		for (int i = 0; i < nc; i++)
+			col[i] = (const char *)sqlite3_column_text(st, i);
+		if (cb)
+			ret = cb(nc, col, ud);
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = sq_fail(q, "running a statement");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int sq_begin(struct store *s, bool exclusive)
+{
+	(void)exclusive; /* every SQLite write transaction excludes the others */
+	return sq_exec(to_sq(s), "BEGIN IMMEDIATE", "starting a transaction");
+}
+
+static void sq_rollback(struct store *s)
+{
+	sqlite3_exec(to_sq(s)->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int sq_commit(struct store *s)
+{
+	struct sq *q = to_sq(s);
+
+	if (sq_exec(q, "COMMIT", "committing") < 0) {
+		sq_rollback(s);
+		return STORE_EFAIL;
+	}
+	return STORE_OK;
+}
+
+static int prepare(struct sq *q, sqlite3_stmt **st, const char *sql)
+{
+	if (*st)
+		return STORE_OK;
+	if (sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL) != SQLITE_OK)
+		return sq_fail(q, "preparing the insert");
+	return STORE_OK;
+}
+
+static int bind_text(sqlite3_stmt *st, int i, const char *v, int n)
+{
+	return v ? sqlite3_bind_text(st, i, v, n, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+}
+
+static int sq_put_event(struct store *s, const struct store_event *ev)
+{
+	struct sq *q = to_sq(s);
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	if (!q->batch) {
+		if (sq_exec(q, "BEGIN IMMEDIATE", "starting a batch") < 0)
+			return STORE_EFAIL;
+		q->batch = true;
+	}
+	if (store_event_is_finding(ev)) {
+		if (prepare(q, &q->ins_finding, "INSERT INTO findings (scan_id, addr, port, protocol,"
+			    " kind, state, reason, service, product, version, cert_sha256, time, event)"
+			    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+			    " ON CONFLICT (scan_id, addr, port, protocol, kind) DO NOTHING") < 0)
+			goto fail;
+		st = q->ins_finding;
+		rc |= bind_text(st, 1, ev->scan_id, -1);
+		rc |= bind_text(st, 2, ev->ip, -1);
+		rc |= sqlite3_bind_int(st, 3, ev->port);
+		rc |= bind_text(st, 4, ev->protocol, -1);
+		rc |= bind_text(st, 5, ev->kind, -1);
+		rc |= bind_text(st, 6, ev->state, -1);
+		rc |= bind_text(st, 7, ev->reason, -1);
+		rc |= bind_text(st, 8, ev->service, -1);
+		rc |= bind_text(st, 9, ev->product, -1);
+		rc |= bind_text(st, 10, ev->version, -1);
+		rc |= bind_text(st, 11, ev->cert_sha256, -1);
+		rc |= bind_text(st, 12, ev->time, -1);
+		rc |= bind_text(st, 13, ev->json, (int)ev->json_len);
+	} else {
+		if (prepare(q, &q->ins_event, "INSERT INTO scan_events (event_id, scan_id, kind, time,"
+			    " event) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (event_id) DO NOTHING") < 0)
+			goto fail;
+		st = q->ins_event;
+		rc |= bind_text(st, 1, ev->event_id, -1);
+		rc |= bind_text(st, 2, ev->scan_id, -1);
+		rc |= bind_text(st, 3, ev->kind, -1);
+		rc |= bind_text(st, 4, ev->time, -1);
+		rc |= bind_text(st, 5, ev->json, (int)ev->json_len);
+	}
+	if (rc != SQLITE_OK || ev->json_len > INT32_MAX) {
+		sq_fail(q, "binding an event");
+		sqlite3_reset(st);
+		goto fail;
+	}
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE) {
+		sq_fail(q, "storing an event");
+		sqlite3_reset(st);
+		goto fail;
+	}
+	sqlite3_reset(st);
+	return STORE_OK;
+fail:
+	sq_rollback(s);
+	q->batch = false;
+	return STORE_EFAIL;
+}
+
+static int sq_flush(struct store *s)
+{
+	struct sq *q = to_sq(s);
+
+	if (!q->batch)
+		return STORE_OK;
+	q->batch = false;
+	return sq_commit(s);
+}
+
+const struct store_ops store_sqlite_ops = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.query = sq_query,
+	.begin = sq_begin,
+	.commit = sq_commit,
+	.rollback = sq_rollback,
+	.put_event = sq_put_event,
+	.flush = sq_flush,
+};

@@ -1,0 +1,1043 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What both databases share: opening and migrating, scan bookkeeping,
+ * baselines, confirmations, exposure changes and the exposure model. All
+ * SQL here is one text for SQLite and PostgreSQL (store_int.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store_int.h"
+#include "diff.h"
+
+int store_fail(struct store *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->err, sizeof(s->err), fmt, ap);
+	va_end(ap);
+	return STORE_EFAIL;
+}
+
+void store_now(char buf[static 32])
+{
+	struct timespec ts;
+	struct tm tm;
+	size_t n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	n = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + n, 32 - n, ".%06ldZ", ts.tv_nsec / 1000);
+}
+
+static const char *const state_names[] = {
+	[STORE_RUNNING] = "running",
+	[STORE_COMPLETE] = "complete",
+	[STORE_INTERRUPTED] = "interrupted",
+	[STORE_FAILED] = "failed",
+};
+
+const char *store_state_name(enum store_state st)
+{
+	return (unsigned)st < 4 ? state_names[st] : "unknown";
+}
+
+int store_state_parse(const char *s, enum store_state *out)
+{
+	for (unsigned i = 0; i < 4; i++)
+		if (s && !strcmp(s, state_names[i])) {
+			*out = (enum store_state)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *store_error(const struct store *s)
+{
+	return s->err;
+}
+
+const char *store_backend_name(const struct store *s)
+{
+	return s->ops->name;
+}
+
+/* ---- small query helpers ---- */
+
+static int q(struct store *s, const char *sql, const struct sqlv *p, int n)
+{
+	return s->ops->query(s, sql, p, n, NULL, NULL);
+}
+
+struct one {
+	char *buf[4];
+	size_t len[4];
+	int ncol;
+	bool found;
+};
+
+static int one_row(int ncol, const char *const *col, void *ud)
+{
+	struct one *o = ud;
+
+	if (o->found)
+		return 0;
+	o->found = true;
+	for (int i = 0; i < o->ncol && i < ncol; i++)
+		snprintf(o->buf[i], o->len[i], "%s", col[i] ? col[i] : "");
+	return 0;
+}
+
+/* The first row's first columns into bufs; 1 found, 0 none, <0 error. */
+static int q_one(struct store *s, const char *sql, const struct sqlv *p, int n, int ncol,
+		 char *b0, size_t l0, char *b1, size_t l1, char *b2, size_t l2)
+{
+	struct one o = { .buf = { b0, b1, b2 }, .len = { l0, l1, l2 }, .ncol = ncol };
+	int ret = s->ops->query(s, sql, p, n, one_row, &o);
+
+	if (ret < 0)
+		return ret;
+	return o.found;
+}
+
+/* ---- writer identity: is the process that began a shard alive? ---- */
+
+/* Field 22 of /proc/PID/stat (start time in clock ticks since boot), or 0. */
+static unsigned long long proc_starttime(long pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long v = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')'); /* the command name may hold anything */
+	if (!p)
+		return 0;
+	p++;
+	for (int field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		v = strtoull(p + 1, NULL, 10);
+	return v;
+}
+
+static void writer_init(struct store *s)
+{
+	char host[64] = "";
+	long pid = (long)getpid();
+
+	gethostname(host, sizeof(host) - 1);
+	host[strcspn(host, " ")] = '\0';
+	snprintf(s->writer, sizeof(s->writer), "%s %ld %llu", host, pid, proc_starttime(pid));
+}
+
+/* Whether writer names a process of this host that no longer runs. */
+static bool writer_dead(const struct store *s, const char *writer)
+{
+	char host[64], myhost[64];
+	long pid;
+	unsigned long long start;
+
+	if (sscanf(writer, "%63s %ld %llu", host, &pid, &start) != 3 ||
+	    sscanf(s->writer, "%63s", myhost) != 1 || strcmp(host, myhost) || pid <= 0)
+		return false;
+	if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+		return true;
+	return proc_starttime(pid) != start;
+}
+
+/* ---- opening and migrations ---- */
+
+static int migrate(struct store *s)
+{
+	char buf[32], now[32];
+	long have = 0;
+	int ret;
+
+	/* Readers of an up-to-date store need no write transaction. */
+	ret = q_one(s, "SELECT MAX(version) FROM schema_version", NULL, 0, 1, buf, sizeof(buf),
+		    NULL, 0, NULL, 0);
+	if (ret > 0 && atol(buf) == STORE_SCHEMA_VERSION)
+		return STORE_OK;
+	if (ret > 0 && atol(buf) > STORE_SCHEMA_VERSION)
+		return store_fail(s, "%s: schema version %ld is newer than this fastport's (%d)",
+				  s->where, atol(buf), STORE_SCHEMA_VERSION);
+	ret = s->ops->begin(s, true);
+	if (ret < 0)
+		return ret;
+	ret = q(s, "CREATE TABLE IF NOT EXISTS schema_version ("
+		   " version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)", NULL, 0);
+	if (ret == 0)
+		ret = q_one(s, "SELECT MAX(version) FROM schema_version", NULL, 0, 1, buf,
+			    sizeof(buf), NULL, 0, NULL, 0);
+	if (ret < 0)
+		goto fail;
+	have = atol(buf);
+	if (have > STORE_SCHEMA_VERSION) {
+		ret = store_fail(s, "%s: schema version %ld is newer than this fastport's (%d)",
+				 s->where, have, STORE_SCHEMA_VERSION);
+		goto fail;
+	}
+	store_now(now);
+	for (size_t i = 0; i < store_nmigrations; i++) {
+		const struct store_migration *m = &store_migrations[i];
+		struct sqlv p[2] = { SQL_I(m->version), SQL_T(now) };
+
+		if (m->version <= have)
+			continue;
+		for (const char *const *sql = m->sql; *sql; sql++)
+			if ((ret = q(s, *sql, NULL, 0)) < 0)
+				goto fail;
+		ret = q(s, "INSERT INTO schema_version (version, applied_at) VALUES ($1, $2)", p, 2);
+		if (ret < 0)
+			goto fail;
+	}
+	return s->ops->commit(s);
+fail:
+	s->ops->rollback(s);
+	return STORE_EFAIL;
+}
+
+static int mark_shard(struct store *s, const char *scan_id, long shard, enum store_state st,
+		      const char *at);
+
+struct stale {
+	char scan[STORE_ID_MAX + 1];
+	long shard;
+};
+
+struct stale_list {
+	struct store *s;
+	struct stale v[64];
+	size_t n;
+};
+
+static int stale_row(int ncol, const char *const *col, void *ud)
+{
+	struct stale_list *l = ud;
+
+	if (ncol < 3 || !col[0] || !col[1] || !col[2] || l->n == 64)
+		return 0;
+	if (writer_dead(l->s, col[2])) {
+		snprintf(l->v[l->n].scan, sizeof(l->v[0].scan), "%s", col[0]);
+		l->v[l->n++].shard = atol(col[1]);
+	}
+	return 0;
+}
+
+/* Marks shards whose writer died (on this host) interrupted. Best effort:
+ * a read-only store keeps them as they are. */
+static void sweep_stale(struct store *s)
+{
+	struct stale_list l = { .s = s };
+	char now[32], saved[sizeof(s->err)];
+
+	memcpy(saved, s->err, sizeof(saved));
+	if (s->ops->query(s, "SELECT scan_id, shard, writer FROM scan_shards WHERE state = 'running'",
+			  NULL, 0, stale_row, &l) == 0) {
+		store_now(now);
+		for (size_t i = 0; i < l.n; i++)
+			if (s->ops->begin(s, false) == 0) {
+				if (mark_shard(s, l.v[i].scan, l.v[i].shard, STORE_INTERRUPTED, now) == 0)
+					s->ops->commit(s);
+				else
+					s->ops->rollback(s);
+			}
+	}
+	memcpy(s->err, saved, sizeof(saved));
+}
+
+int store_open(const struct store_url *u, unsigned flags, struct store **out,
+	       char *err, size_t errlen)
+{
+	const struct store_ops *ops = u->backend == STORE_POSTGRES ? &store_postgres_ops
+								    : &store_sqlite_ops;
+	struct store *s = NULL;
+	int ret;
+
+	*out = NULL;
+	ret = ops->open(u, flags, &s, err, errlen);
+	if (ret < 0)
+		return ret;
+	s->ops = ops;
+	writer_init(s);
+	ret = migrate(s);
+	if (ret < 0) {
+		snprintf(err, errlen, "%s", s->err);
+		ops->close(s);
+		return ret;
+	}
+	sweep_stale(s);
+	*out = s;
+	return STORE_OK;
+}
+
+void store_close(struct store *s)
+{
+	if (s)
+		s->ops->close(s);
+}
+
+/* ---- scans ---- */
+
+/* Recomputes a scan's state from its shards (inside a transaction). */
+static int recompute(struct store *s, const char *scan_id, enum store_state *prev,
+		     enum store_state *now)
+{
+	struct sqlv p[3] = { SQL_T(scan_id) };
+	char st[16], cnt[24], fail[24], intr[24], done[24], ended[64];
+	enum store_state n;
+	int ret;
+
+	ret = q_one(s, "SELECT state, shard_count FROM scans WHERE scan_id = $1", p, 1, 2,
+		    st, sizeof(st), cnt, sizeof(cnt), NULL, 0);
+	if (ret <= 0)
+		return ret < 0 ? ret : store_fail(s, "%s: no scan %s", s->where, scan_id);
+	if (store_state_parse(st, prev) < 0)
+		*prev = STORE_RUNNING;
+	ret = q_one(s, "SELECT"
+		       " (SELECT COUNT(*) FROM scan_shards WHERE scan_id = $1 AND state = 'failed'),"
+		       " (SELECT COUNT(*) FROM scan_shards WHERE scan_id = $1 AND state = 'interrupted'),"
+		       " (SELECT COUNT(*) FROM scan_shards WHERE scan_id = $1 AND state = 'complete')",
+		    p, 1, 3, fail, sizeof(fail), intr, sizeof(intr), done, sizeof(done));
+	if (ret < 0)
+		return ret;
+	if (atol(fail))
+		n = STORE_FAILED;
+	else if (atol(intr))
+		n = STORE_INTERRUPTED;
+	else if (atol(done) >= atol(cnt))
+		n = STORE_COMPLETE;
+	else
+		n = STORE_RUNNING;
+	ended[0] = '\0';
+	if (n != STORE_RUNNING) {
+		ret = q_one(s, "SELECT MAX(ended_at) FROM scan_shards WHERE scan_id = $1", p, 1, 1,
+			    ended, sizeof(ended), NULL, 0, NULL, 0);
+		if (ret < 0)
+			return ret;
+	}
+	p[1] = SQL_T(store_state_name(n));
+	p[2] = SQL_T(ended[0] ? ended : NULL);
+	*now = n;
+	return q(s, "UPDATE scans SET state = $2, ended_at = $3 WHERE scan_id = $1", p, 3);
+}
+
+static int mark_shard(struct store *s, const char *scan_id, long shard, enum store_state st,
+		      const char *at)
+{
+	struct sqlv p[4] = { SQL_T(scan_id), SQL_I(shard), SQL_T(store_state_name(st)), SQL_T(at) };
+	enum store_state prev, now;
+	int ret;
+
+	ret = q(s, "UPDATE scan_shards SET state = $3, ended_at = $4"
+		   " WHERE scan_id = $1 AND shard = $2", p, 4);
+	return ret < 0 ? ret : recompute(s, scan_id, &prev, &now);
+}
+
+int store_begin_scan(struct store *s, const struct store_scan *sc)
+{
+	struct sqlv p[5];
+	char scope[STORE_ID_MAX + 1];
+	enum store_state prev, now;
+	unsigned count = sc->shard_count ? sc->shard_count : 1;
+	unsigned shard = sc->shard ? sc->shard : 1;
+	int ret;
+
+	if (!sc->scan_id || !sc->scope || !sc->started_at || shard > count)
+		return store_fail(s, "begin_scan: scan id, scope and start time are required");
+	ret = s->ops->begin(s, false);
+	if (ret < 0)
+		return ret;
+	p[0] = SQL_T(sc->scope);
+	p[1] = SQL_T(sc->scope_desc ? sc->scope_desc : "");
+	ret = q(s, "INSERT INTO scopes (scope, description) VALUES ($1, $2)"
+		   " ON CONFLICT (scope) DO NOTHING", p, 2);
+	if (ret < 0)
+		goto fail;
+	p[0] = SQL_T(sc->scan_id);
+	ret = q_one(s, "SELECT scope FROM scans WHERE scan_id = $1", p, 1, 1, scope, sizeof(scope),
+		    NULL, 0, NULL, 0);
+	if (ret < 0)
+		goto fail;
+	if (ret > 0 && strcmp(scope, sc->scope)) {
+		ret = store_fail(s, "%s: scan %s is stored with another scope (%s, not %s)",
+				 s->where, sc->scan_id, scope, sc->scope);
+		goto fail;
+	}
+	p[1] = SQL_T(sc->scope);
+	p[2] = SQL_I(count);
+	p[3] = SQL_T(sc->started_at);
+	ret = q(s, "INSERT INTO scans (scan_id, scope, state, shard_count, started_at)"
+		   " VALUES ($1, $2, 'running', $3, $4) ON CONFLICT (scan_id) DO NOTHING", p, 4);
+	if (ret < 0)
+		goto fail;
+	p[1] = SQL_I(shard);
+	p[2] = SQL_T(sc->started_at);
+	p[3] = SQL_T(s->writer);
+	ret = q(s, "INSERT INTO scan_shards (scan_id, shard, state, started_at, writer)"
+		   " VALUES ($1, $2, 'running', $3, $4) ON CONFLICT (scan_id, shard) DO UPDATE"
+		   " SET state = 'running', ended_at = NULL, writer = excluded.writer", p, 4);
+	if (ret < 0 || (ret = recompute(s, sc->scan_id, &prev, &now)) < 0)
+		goto fail;
+	return s->ops->commit(s);
+fail:
+	s->ops->rollback(s);
+	return STORE_EFAIL;
+}
+
+int store_put_event(struct store *s, const struct store_event *ev)
+{
+	if (!ev->scan_id || !ev->event_id || !ev->kind || !ev->time || !ev->json)
+		return store_fail(s, "put_event: an event needs event_id, scan_id, kind and time");
+	return s->ops->put_event(s, ev);
+}
+
+int store_flush(struct store *s)
+{
+	return s->ops->flush(s);
+}
+
+int store_sync(struct store *s)
+{
+	int ret = s->ops->flush(s);
+
+	/* Any statement reads the outcome of what was sent before it. */
+	return ret < 0 ? ret : q(s, "SELECT 1", NULL, 0);
+}
+
+int store_mark_scan(struct store *s, const char *scan_id, enum store_state st, const char *at)
+{
+	struct sqlv p[3] = { SQL_T(scan_id), SQL_T(store_state_name(st)), SQL_T(at) };
+	enum store_state prev, now;
+	int ret = s->ops->begin(s, false);
+
+	if (ret < 0)
+		return ret;
+	ret = q(s, "UPDATE scan_shards SET state = $2, ended_at = $3"
+		   " WHERE scan_id = $1 AND state = 'running'", p, 3);
+	if (ret == 0)
+		ret = recompute(s, scan_id, &prev, &now);
+	if (ret < 0) {
+		s->ops->rollback(s);
+		return ret;
+	}
+	return s->ops->commit(s);
+}
+
+/* ---- loading a scan's ports ---- */
+
+#define FINDING_COLS "addr, port, protocol, kind, state, reason, service, product, version," \
+		     " cert_sha256, time, event, scan_id"
+
+/* A findings row (FINDING_COLS order) as a store_event. */
+static void row_event(int ncol, const char *const *col, struct store_event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	if (ncol < 13)
+		return;
+	ev->ip = col[0];
+	ev->port = (uint16_t)atoi(col[1] ? col[1] : "0");
+	ev->protocol = col[2];
+	ev->kind = col[3];
+	ev->state = col[4];
+	ev->reason = col[5];
+	ev->service = col[6];
+	ev->product = col[7];
+	ev->version = col[8];
+	ev->cert_sha256 = col[9];
+	ev->time = col[10];
+	ev->json = col[11];
+	ev->json_len = col[11] ? strlen(col[11]) : 0;
+	ev->scan_id = col[12];
+}
+
+struct side_load {
+	struct store *s;
+	struct diff_side *d;
+	bool failed;
+};
+
+static int side_row(int ncol, const char *const *col, void *ud)
+{
+	struct side_load *l = ud;
+	struct store_event ev;
+
+	row_event(ncol, col, &ev);
+	if (diff_side_add(l->d, &ev) < 0) {
+		l->failed = true;
+		return store_fail(l->s, "out of memory loading findings");
+	}
+	return 0;
+}
+
+static int confirm_row(int ncol, const char *const *col, void *ud)
+{
+	struct side_load *l = ud;
+
+	if (ncol < 4 || !col[0] || !col[1] || !col[2] || !col[3])
+		return 0;
+	if (diff_side_confirm(l->d, col[0], (uint16_t)atoi(col[1]), col[2], col[3]) < 0) {
+		l->failed = true;
+		return store_fail(l->s, "out of memory loading confirmations");
+	}
+	return 0;
+}
+
+/* The scan's findings (without the event text) and, with confirmations,
+ * its re-probe results. */
+static int load_side(struct store *s, const char *scan_id, bool confirmations, struct diff_side *d)
+{
+	struct sqlv p[1] = { SQL_T(scan_id) };
+	struct side_load l = { .s = s, .d = d };
+	int ret;
+
+	ret = s->ops->query(s, "SELECT addr, port, protocol, kind, state, reason, service, product,"
+			       " version, cert_sha256, time, NULL, scan_id FROM findings"
+			       " WHERE scan_id = $1", p, 1, side_row, &l);
+	if (ret == 0 && confirmations)
+		ret = s->ops->query(s, "SELECT addr, port, protocol, state FROM confirmations"
+				       " WHERE scan_id = $1", p, 1, confirm_row, &l);
+	if (ret < 0 || l.failed)
+		return STORE_EFAIL;
+	diff_side_finish(d);
+	return STORE_OK;
+}
+
+/* The scan's scope and start, and its baseline: the last complete scan of
+ * the scope that started before it. 0 with base[0] == '\0' when none. */
+static int baseline(struct store *s, const char *scan_id, char *scope, size_t scope_len,
+		    char base[STORE_ID_MAX + 1])
+{
+	struct sqlv p[3] = { SQL_T(scan_id) };
+	char started[64];
+	int ret;
+
+	base[0] = '\0';
+	ret = q_one(s, "SELECT scope, started_at FROM scans WHERE scan_id = $1", p, 1, 2,
+		    scope, scope_len, started, sizeof(started), NULL, 0);
+	if (ret <= 0)
+		return ret < 0 ? ret : store_fail(s, "%s: no scan %s", s->where, scan_id);
+	p[0] = SQL_T(scope);
+	p[1] = SQL_T(started);
+	p[2] = SQL_T(scan_id);
+	ret = q_one(s, "SELECT scan_id FROM scans WHERE scope = $1 AND state = 'complete'"
+		       " AND (started_at < $2 OR (started_at = $2 AND scan_id < $3))"
+		       " ORDER BY started_at DESC, scan_id DESC LIMIT 1",
+		    p, 3, 1, base, STORE_ID_MAX + 1, NULL, 0, NULL, 0);
+	return ret < 0 ? ret : STORE_OK;
+}
+
+struct cand {
+	int (*cb)(const struct store_port *p, void *ud);
+	void *ud;
+};
+
+static int cand_cb(const struct diff_port *dp, void *ud)
+{
+	struct cand *c = ud;
+	struct store_port p;
+
+	memset(&p, 0, sizeof(p));
+	snprintf(p.ip, sizeof(p.ip), "%s", dp->ip);
+	p.port = dp->port;
+	snprintf(p.protocol, sizeof(p.protocol), "%s", dp->protocol);
+	return c->cb(&p, c->ud);
+}
+
+int store_close_candidates(struct store *s, const char *scan_id,
+			   int (*cb)(const struct store_port *p, void *ud), void *ud)
+{
+	char scope[STORE_ID_MAX + 1], base[STORE_ID_MAX + 1];
+	struct diff_side b, a;
+	struct cand c = { cb, ud };
+	int ret;
+
+	diff_side_init(&b);
+	diff_side_init(&a);
+	ret = baseline(s, scan_id, scope, sizeof(scope), base);
+	if (ret == 0 && base[0]) {
+		ret = load_side(s, base, true, &b);
+		if (ret == 0)
+			ret = load_side(s, scan_id, false, &a);
+		if (ret == 0)
+			ret = diff_close_candidates(&b, &a, cand_cb, &c);
+	}
+	diff_side_free(&b);
+	diff_side_free(&a);
+	return ret;
+}
+
+int store_confirm(struct store *s, const char *scan_id, const struct store_port *pt,
+		  const char *state)
+{
+	char now[32];
+	struct sqlv p[6] = { SQL_T(scan_id), SQL_T(pt->ip), SQL_I(pt->port), SQL_T(pt->protocol),
+			     SQL_T(state), SQL_T(now) };
+
+	store_now(now);
+	return q(s, "INSERT INTO confirmations (scan_id, addr, port, protocol, state, time)"
+		    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scan_id, addr, port, protocol)"
+		    " DO UPDATE SET state = excluded.state, time = excluded.time", p, 6);
+}
+
+/* ---- changes and exposure ---- */
+
+struct change {
+	char *json;
+	const char *name;
+	char ip[STORE_ADDR_MAX];
+	uint16_t port;
+	char protocol[8];
+};
+
+struct changes {
+	struct change *v;
+	size_t n, cap;
+};
+
+static void changes_free(struct changes *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].json);
+	free(c->v);
+}
+
+static int collect(enum diff_change ch, const struct diff_port *b, const struct diff_port *a,
+		   const char *json, size_t len, void *ud)
+{
+	struct changes *c = ud;
+	const struct diff_port *p = a ? a : b;
+	struct change *x;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 64;
+		struct change *v = realloc(c->v, cap * sizeof(*v));
+
+		if (!v)
+			return -1;
+		c->v = v;
+		c->cap = cap;
+	}
+	x = &c->v[c->n];
+	x->json = strndup(json, len);
+	if (!x->json)
+		return -1;
+	x->name = diff_change_name(ch);
+	snprintf(x->ip, sizeof(x->ip), "%s", p->ip);
+	x->port = p->port;
+	snprintf(x->protocol, sizeof(x->protocol), "%s", p->protocol);
+	c->n++;
+	return 0;
+}
+
+/* Computes the changes from `from` to `to` into out. */
+static int compute(struct store *s, const char *from, const char *to, const char *scope,
+		   const char *time, struct changes *out)
+{
+	struct diff_side b, a;
+	struct diff_ctx ctx = { .from_scan = from, .to_scan = to, .scope = scope, .time = time };
+	int ret;
+
+	diff_side_init(&b);
+	diff_side_init(&a);
+	ret = load_side(s, from, true, &b);
+	if (ret == 0)
+		ret = load_side(s, to, true, &a);
+	if (ret == 0 && diff_run(&b, &a, &ctx, collect, out) != 0)
+		ret = store_fail(s, "out of memory comparing scans");
+	diff_side_free(&b);
+	diff_side_free(&a);
+	return ret;
+}
+
+#define CHANGE_COLS 7
+#define CHANGE_ROWS 64
+
+/* Stores the changes, CHANGE_ROWS per statement. */
+static int insert_changes(struct store *s, const char *from, const char *to,
+			  const struct changes *c)
+{
+	struct sqlv p[CHANGE_COLS * CHANGE_ROWS];
+	char sql[CHANGE_ROWS * 48 + 256];
+	int ret = 0;
+
+	for (size_t i = 0; ret == 0 && i < c->n; i += CHANGE_ROWS) {
+		size_t rows = c->n - i < CHANGE_ROWS ? c->n - i : CHANGE_ROWS, len;
+		int k = 0;
+
+		len = (size_t)snprintf(sql, sizeof(sql), "INSERT INTO changes (to_scan, from_scan, addr,"
+				       " port, protocol, change, event) VALUES ");
+		for (size_t r = 0; r < rows; r++) {
+			const struct change *x = &c->v[i + r];
+
+			len += (size_t)snprintf(sql + len, sizeof(sql) - len,
+						"%s($%d, $%d, $%d, $%d, $%d, $%d, $%d)", r ? ", " : "",
+						k + 1, k + 2, k + 3, k + 4, k + 5, k + 6, k + 7);
+			p[k++] = SQL_T(to);
+			p[k++] = SQL_T(from);
+			p[k++] = SQL_T(x->ip);
+			p[k++] = SQL_I(x->port);
+			p[k++] = SQL_T(x->protocol);
+			p[k++] = SQL_T(x->name);
+			p[k++] = SQL_T(x->json);
+		}
+		snprintf(sql + len, sizeof(sql) - len, " ON CONFLICT (to_scan, from_scan, addr, port,"
+			 " protocol) DO NOTHING");
+		ret = q(s, sql, p, k);
+	}
+	return ret;
+}
+
+/* The ports a scan found open: port_state open, a service, or a re-probe
+ * that found it open; the first time each was seen. */
+#define OPEN_PORTS \
+	"(SELECT addr, port, protocol, MIN(time) AS seen FROM (" \
+	" SELECT addr, port, protocol, time FROM findings WHERE scan_id = $1" \
+	"  AND (kind = 'service' OR (kind = 'port_state' AND state = 'open'))" \
+	" UNION ALL SELECT addr, port, protocol, time FROM confirmations" \
+	"  WHERE scan_id = $1 AND state = 'open') u GROUP BY addr, port, protocol) o"
+
+/* Brings the scope's exposure up to the complete scan: its open ports are
+ * open (first seen kept; service fields replaced when it identified the
+ * service), open ports it did not find open are closed. Rows a newer scan
+ * already updated are left alone. */
+static int update_exposure(struct store *s, const char *scan_id, const char *scope,
+			   const char *started)
+{
+	struct sqlv p[3] = { SQL_T(scan_id), SQL_T(scope), SQL_T(started) };
+	int ret;
+
+	ret = q(s, "INSERT INTO exposure (scope, addr, port, protocol, state, service, product,"
+		   " version, cert_sha256, first_seen, last_seen, first_scan, last_scan)"
+		   " SELECT CAST($2 AS TEXT), o.addr, o.port, o.protocol, 'open', v.service,"
+		   " v.product, v.version, v.cert_sha256, o.seen, o.seen, CAST($1 AS TEXT),"
+		   " CAST($1 AS TEXT) FROM " OPEN_PORTS
+		   " JOIN findings v ON v.scan_id = $1 AND v.addr = o.addr AND v.port = o.port"
+		   " AND v.protocol = o.protocol AND v.kind = 'service' WHERE 1 = 1"
+		   " ON CONFLICT (scope, addr, port, protocol) DO UPDATE SET state = 'open',"
+		   " service = excluded.service, product = excluded.product,"
+		   " version = excluded.version, cert_sha256 = excluded.cert_sha256,"
+		   " last_seen = excluded.last_seen, last_scan = excluded.last_scan"
+		   " WHERE exposure.last_seen <= excluded.last_seen", p, 2);
+	if (ret < 0)
+		return ret;
+	ret = q(s, "INSERT INTO exposure (scope, addr, port, protocol, state, service, product,"
+		   " version, cert_sha256, first_seen, last_seen, first_scan, last_scan)"
+		   " SELECT CAST($2 AS TEXT), o.addr, o.port, o.protocol, 'open', f.service, NULL,"
+		   " NULL, NULL, o.seen, o.seen, CAST($1 AS TEXT), CAST($1 AS TEXT) FROM " OPEN_PORTS
+		   " LEFT JOIN findings f ON f.scan_id = $1 AND f.addr = o.addr AND f.port = o.port"
+		   " AND f.protocol = o.protocol AND f.kind = 'port_state'"
+		   " WHERE NOT EXISTS (SELECT 1 FROM findings v WHERE v.scan_id = $1"
+		   " AND v.addr = o.addr AND v.port = o.port AND v.protocol = o.protocol"
+		   " AND v.kind = 'service')"
+		   " ON CONFLICT (scope, addr, port, protocol) DO UPDATE SET state = 'open',"
+		   " service = COALESCE(exposure.service, excluded.service),"
+		   " last_seen = excluded.last_seen, last_scan = excluded.last_scan"
+		   " WHERE exposure.last_seen <= excluded.last_seen", p, 2);
+	if (ret < 0)
+		return ret;
+	return q(s, "UPDATE exposure SET state = 'closed' WHERE scope = $2 AND state = 'open'"
+		    " AND last_seen < $3 AND NOT EXISTS (SELECT 1 FROM " OPEN_PORTS
+		    " WHERE o.addr = exposure.addr AND o.port = exposure.port"
+		    " AND o.protocol = exposure.protocol)", p, 3);
+}
+
+int store_end_scan(struct store *s, const char *scan_id, unsigned shard, enum store_state st,
+		   const char *ended_at, store_change_cb cb, void *ud, size_t *nchanges)
+{
+	struct sqlv p[4] = { SQL_T(scan_id), SQL_I(shard ? shard : 1), SQL_T(store_state_name(st)),
+			     SQL_T(ended_at) };
+	char scope[STORE_ID_MAX + 1], base[STORE_ID_MAX + 1], started[64], one[8];
+	struct changes c = { 0 };
+	enum store_state prev, now;
+	int ret;
+
+	if (nchanges)
+		*nchanges = 0;
+	ret = s->ops->flush(s);
+	if (ret < 0)
+		return ret;
+	ret = s->ops->begin(s, false);
+	if (ret < 0)
+		return ret;
+	ret = q_one(s, "SELECT state FROM scan_shards WHERE scan_id = $1 AND shard = $2", p, 2, 1,
+		    one, sizeof(one), NULL, 0, NULL, 0);
+	if (ret == 0)
+		ret = store_fail(s, "%s: scan %s (shard %u) was never begun", s->where, scan_id,
+				 shard ? shard : 1);
+	if (ret < 0)
+		goto fail;
+	ret = q(s, "UPDATE scan_shards SET state = $3, ended_at = $4 WHERE scan_id = $1 AND shard = $2",
+		p, 4);
+	if (ret < 0 || (ret = recompute(s, scan_id, &prev, &now)) < 0)
+		goto fail;
+	if (now == STORE_COMPLETE) {
+		ret = baseline(s, scan_id, scope, sizeof(scope), base);
+		if (ret < 0)
+			goto fail;
+		if (base[0]) {
+			ret = compute(s, base, scan_id, scope, ended_at, &c);
+			if (ret < 0 || (ret = insert_changes(s, base, scan_id, &c)) < 0)
+				goto fail;
+		}
+		ret = q_one(s, "SELECT started_at FROM scans WHERE scan_id = $1", p, 1, 1, started,
+			    sizeof(started), NULL, 0, NULL, 0);
+		if (ret < 0 || (ret = update_exposure(s, scan_id, scope, started)) < 0)
+			goto fail;
+	}
+	ret = s->ops->commit(s);
+	if (ret < 0)
+		goto out;
+	if (nchanges)
+		*nchanges = c.n;
+	for (size_t i = 0; cb && i < c.n; i++)
+		if ((ret = cb(c.v[i].json, strlen(c.v[i].json), ud)) != 0)
+			break;
+	goto out;
+fail:
+	s->ops->rollback(s);
+	ret = STORE_EFAIL;
+out:
+	changes_free(&c);
+	return ret;
+}
+
+/* ---- reading ---- */
+
+struct list_ctx {
+	store_scan_cb cb;
+	void *ud;
+};
+
+static int scan_row(int ncol, const char *const *col, void *ud)
+{
+	struct list_ctx *l = ud;
+	struct store_scan sc;
+
+	if (ncol < 10)
+		return 0;
+	memset(&sc, 0, sizeof(sc));
+	sc.scan_id = col[0];
+	sc.scope = col[1];
+	sc.scope_desc = col[2];
+	if (store_state_parse(col[3], &sc.state) < 0)
+		sc.state = STORE_RUNNING;
+	sc.shard_count = (unsigned)atol(col[4] ? col[4] : "1");
+	sc.started_at = col[5];
+	sc.ended_at = col[6];
+	sc.findings = strtoull(col[7] ? col[7] : "0", NULL, 10);
+	sc.open = strtoull(col[8] ? col[8] : "0", NULL, 10);
+	sc.shards_complete = (unsigned)atol(col[9] ? col[9] : "0");
+	return l->cb(&sc, l->ud);
+}
+
+#define SCAN_SELECT \
+	"SELECT s.scan_id, s.scope, p.description, s.state, s.shard_count, s.started_at," \
+	" s.ended_at, (SELECT COUNT(*) FROM findings f WHERE f.scan_id = s.scan_id)," \
+	" (SELECT COUNT(*) FROM findings f WHERE f.scan_id = s.scan_id" \
+	"  AND f.kind = 'port_state' AND f.state = 'open')," \
+	" (SELECT COUNT(*) FROM scan_shards h WHERE h.scan_id = s.scan_id" \
+	"  AND h.state = 'complete')" \
+	" FROM scans s JOIN scopes p ON p.scope = s.scope"
+
+int store_list_scans(struct store *s, const char *scope, store_scan_cb cb, void *ud)
+{
+	struct list_ctx l = { cb, ud };
+	struct sqlv p[1] = { SQL_T(scope) };
+
+	if (scope)
+		return s->ops->query(s, SCAN_SELECT " WHERE s.scope = $1"
+				     " ORDER BY s.started_at, s.scan_id", p, 1, scan_row, &l);
+	return s->ops->query(s, SCAN_SELECT " ORDER BY s.started_at, s.scan_id", NULL, 0,
+			     scan_row, &l);
+}
+
+struct resolve {
+	char *out;
+	int n;
+};
+
+static int resolve_row(int ncol, const char *const *col, void *ud)
+{
+	struct resolve *r = ud;
+
+	if (ncol >= 1 && col[0] && r->n++ == 0)
+		snprintf(r->out, STORE_ID_MAX + 1, "%s", col[0]);
+	return 0;
+}
+
+int store_resolve_scan(struct store *s, const char *id, char out[STORE_ID_MAX + 1])
+{
+	struct sqlv p[1] = { SQL_T(id) };
+	struct resolve r = { out, 0 };
+	size_t n = strlen(id);
+	char pat[STORE_ID_MAX + 2];
+	int ret;
+
+	if (!n || n > STORE_ID_MAX)
+		return store_fail(s, "'%.*s' is not a scan id", STORE_ID_MAX, id);
+	ret = s->ops->query(s, "SELECT scan_id FROM scans WHERE scan_id = $1", p, 1,
+			    resolve_row, &r);
+	if (ret < 0 || r.n == 1)
+		return ret;
+	/* A unique prefix; the id's own characters are not LIKE wildcards. */
+	if (n < 4 || strpbrk(id, "%_\\"))
+		return store_fail(s, "%s: no scan %s", s->where, id);
+	snprintf(pat, sizeof(pat), "%s%%", id);
+	p[0] = SQL_T(pat);
+	ret = s->ops->query(s, "SELECT scan_id FROM scans WHERE scan_id LIKE $1 ORDER BY scan_id",
+			    p, 1, resolve_row, &r);
+	if (ret < 0)
+		return ret;
+	if (r.n > 1)
+		return store_fail(s, "%s: scan id prefix %s is ambiguous (%d scans)", s->where, id,
+				  r.n);
+	if (!r.n)
+		return store_fail(s, "%s: no scan %s", s->where, id);
+	return STORE_OK;
+}
+
+int store_diff_pair(struct store *s, char from[STORE_ID_MAX + 1], char to[STORE_ID_MAX + 1])
+{
+	char scope[STORE_ID_MAX + 1], started[64], st[16], base[STORE_ID_MAX + 1];
+	struct sqlv p[3];
+	int ret;
+
+	if (from[0] && (ret = store_resolve_scan(s, from, from)) < 0)
+		return ret;
+	if (to[0] && (ret = store_resolve_scan(s, to, to)) < 0)
+		return ret;
+	if (!to[0] && from[0]) {
+		/* The latest complete scan of from's scope after it. */
+		p[0] = SQL_T(from);
+		ret = q_one(s, "SELECT scope, started_at FROM scans WHERE scan_id = $1", p, 1, 2,
+			    scope, sizeof(scope), started, sizeof(started), NULL, 0);
+		if (ret <= 0)
+			return ret < 0 ? ret : store_fail(s, "%s: no scan %s", s->where, from);
+		p[0] = SQL_T(scope);
+		p[1] = SQL_T(started);
+		p[2] = SQL_T(from);
+		ret = q_one(s, "SELECT scan_id FROM scans WHERE scope = $1 AND state = 'complete'"
+			       " AND scan_id <> $3 AND started_at >= $2"
+			       " ORDER BY started_at DESC, scan_id DESC LIMIT 1",
+			    p, 3, 1, to, STORE_ID_MAX + 1, NULL, 0, NULL, 0);
+		if (ret <= 0)
+			return ret < 0 ? ret : store_fail(s, "%s: no complete scan of the same scope"
+							  " after %s", s->where, from);
+		return STORE_OK;
+	}
+	if (!to[0]) {
+		ret = q_one(s, "SELECT scan_id FROM scans WHERE state = 'complete'"
+			       " ORDER BY started_at DESC, scan_id DESC LIMIT 1", NULL, 0, 1,
+			    to, STORE_ID_MAX + 1, NULL, 0, NULL, 0);
+		if (ret <= 0)
+			return ret < 0 ? ret : store_fail(s, "%s: no complete scan stored", s->where);
+	}
+	if (from[0])
+		return STORE_OK;
+	p[0] = SQL_T(to);
+	ret = q_one(s, "SELECT state FROM scans WHERE scan_id = $1", p, 1, 1, st, sizeof(st), NULL,
+		    0, NULL, 0);
+	if (ret < 0)
+		return ret;
+	ret = baseline(s, to, scope, sizeof(scope), base);
+	if (ret < 0)
+		return ret;
+	if (!base[0])
+		return store_fail(s, "%s: no complete scan of the same scope before %s", s->where, to);
+	snprintf(from, STORE_ID_MAX + 1, "%s", base);
+	return STORE_OK;
+}
+
+struct ev_ctx {
+	store_event_cb cb;
+	void *ud;
+};
+
+static int finding_row(int ncol, const char *const *col, void *ud)
+{
+	struct ev_ctx *e = ud;
+	struct store_event ev;
+
+	row_event(ncol, col, &ev);
+	return e->cb(&ev, e->ud);
+}
+
+static int other_row(int ncol, const char *const *col, void *ud)
+{
+	struct ev_ctx *e = ud;
+	struct store_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	if (ncol < 5)
+		return 0;
+	ev.event_id = col[0];
+	ev.kind = col[1];
+	ev.time = col[2];
+	ev.json = col[3];
+	ev.json_len = col[3] ? strlen(col[3]) : 0;
+	ev.scan_id = col[4];
+	return e->cb(&ev, e->ud);
+}
+
+int store_load_findings(struct store *s, const char *scan_id, store_event_cb cb, void *ud)
+{
+	struct sqlv p[1] = { SQL_T(scan_id) };
+	struct ev_ctx e = { cb, ud };
+
+	return s->ops->query(s, "SELECT " FINDING_COLS " FROM findings WHERE scan_id = $1"
+			     " ORDER BY addr, port, protocol, kind", p, 1, finding_row, &e);
+}
+
+int store_load_events(struct store *s, const char *scan_id, store_event_cb cb, void *ud)
+{
+	struct sqlv p[1] = { SQL_T(scan_id) };
+	struct ev_ctx e = { cb, ud };
+	int ret;
+
+	ret = s->ops->query(s, "SELECT event_id, kind, time, event, scan_id FROM scan_events"
+			       " WHERE scan_id = $1 AND kind = 'scan_started' ORDER BY time, event_id",
+			    p, 1, other_row, &e);
+	if (ret == 0)
+		ret = s->ops->query(s, "SELECT " FINDING_COLS " FROM findings WHERE scan_id = $1"
+				       " ORDER BY time, addr, port, protocol, kind", p, 1, finding_row, &e);
+	if (ret == 0)
+		ret = s->ops->query(s, "SELECT event_id, kind, time, event, scan_id FROM scan_events"
+				       " WHERE scan_id = $1 AND kind <> 'scan_started'"
+				       " ORDER BY time, event_id", p, 1, other_row, &e);
+	return ret;
+}
+
+int store_diff(struct store *s, const char *from, const char *to, store_change_cb cb, void *ud)
+{
+	struct sqlv p[1] = { SQL_T(to) };
+	char scope[STORE_ID_MAX + 1], time[64], started[64];
+	struct changes c = { 0 };
+	int ret;
+
+	ret = q_one(s, "SELECT scope, ended_at, started_at FROM scans WHERE scan_id = $1", p, 1, 3,
+		    scope, sizeof(scope), time, sizeof(time), started, sizeof(started));
+	if (ret <= 0)
+		return ret < 0 ? ret : store_fail(s, "%s: no scan %s", s->where, to);
+	ret = compute(s, from, to, scope, time[0] ? time : started, &c);
+	for (size_t i = 0; ret == 0 && i < c.n; i++)
+		ret = cb(c.v[i].json, strlen(c.v[i].json), ud);
+	changes_free(&c);
+	return ret;
+}
