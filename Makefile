@@ -101,7 +101,12 @@ LIB_SRCS := $(sort $(wildcard src/core/*.c src/net/*.c src/io/*.c src/probe/*.c 
 CLI_SRCS := $(sort $(wildcard src/cli/*.c))
 LIB_OBJS := $(LIB_SRCS:%.c=$(OBJ)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(OBJ)/%.o)
+# The results store (mk/store.mk) is part of every build unless STORE=0.
+STORE ?= 1
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+ifeq ($(STORE),0)
+UNIT_SRCS := $(filter-out tests/unit/test_store_%,$(UNIT_SRCS))
+endif
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 SONAME := libfastport.so.$(VERSION_MAJOR)
@@ -228,6 +233,9 @@ check-symbols: $(SO) $(STATIC)
 # Fuzz harnesses (clang, libFuzzer): make fuzz FUZZ_SECONDS=N.
 FUZZ_SECONDS ?= 10
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+ifeq ($(STORE),0)
+FUZZ_SRCS := $(filter-out tests/fuzz/fuzz_store_%,$(FUZZ_SRCS))
+endif
 FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=build/fuzz/%)
 FUZZ_CC ?= clang
 FUZZ_FLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -Iinclude -Isrc -fsanitize=fuzzer,address,undefined -pthread

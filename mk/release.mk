@@ -82,7 +82,9 @@ CROSS_HARDEN_aarch64 := -fcf-protection=none -mbranch-protection=standard
 CROSS_EXTRA := $(if $(filter secure,$(MODE)),$(CROSS_HARDEN_$(CROSS_ARCH)))
 CROSS_BUILD := build/$(MODE)-$(CROSS_ARCH)
 QEMU ?= $(firstword $(shell command -v qemu-$(CROSS_ARCH) qemu-$(CROSS_ARCH)-static))
-CROSS_MAKE = $(MAKE) --no-print-directory CROSS= CC=$(CROSS)gcc AR=$(CROSS)gcc-ar \
+# The results store stays out of cross builds: Debian's libpq-dev is not
+# co-installable across architectures (it is not Multi-Arch: same).
+CROSS_MAKE = $(MAKE) --no-print-directory CROSS= CC=$(CROSS)gcc AR=$(CROSS)gcc-ar STORE=0 \
 	CPU=$(CROSS_CPU) BUILD=$(CROSS_BUILD) EXTRA_CFLAGS='$(strip $(CROSS_EXTRA) $(EXTRA_CFLAGS))' \
 	OBJCOPY=$(CROSS)objcopy QEMU=$(QEMU) CROSS_LIBDIR=/usr/$(CROSS:%-=%)/lib
 
@@ -110,12 +112,15 @@ endif
 # emulator's own system calls), so the sandbox test runs natively only.
 # UNIT_UNDER=qemu-user tells the runner which skips tests/unit/skips-allowed
 # permits here.
-QEMU_UNIT_SKIP ?= test_sandbox
+# test_api_ports (connect scans with worker threads) and test_svc_conn (the
+# service stage's epoll thread) hang under qemu-user 7.2 as the first thread
+# starts; both run natively in every mode and compiler.
+QEMU_UNIT_SKIP ?= test_sandbox test_api_ports test_svc_conn
 QEMU_UNIT_BINS = $(filter-out $(QEMU_UNIT_SKIP:%=$(BUILD)/tests/%),$(UNIT_BINS))
 cross-unit-run: $(QEMU_UNIT_BINS)
 	$(if $(QEMU),,$(error qemu-user not found: apt-get install qemu-user))
 	@mkdir -p $(BUILD)/qemu
-	$(if $(filter-out $(QEMU_UNIT_BINS),$(UNIT_BINS)),@echo "  skipped under qemu-user (seccomp): $(notdir $(filter-out $(QEMU_UNIT_BINS),$(UNIT_BINS)))")
+	$(if $(filter-out $(QEMU_UNIT_BINS),$(UNIT_BINS)),@echo "  skipped under qemu-user (seccomp, threads): $(notdir $(filter-out $(QEMU_UNIT_BINS),$(UNIT_BINS)))")
 	$(Q)for t in $(QEMU_UNIT_BINS); do w=$(BUILD)/qemu/$${t##*/}; \
 		{ echo '#!/bin/sh'; \
 		  echo 'ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=0} exec $(QEMU) -E LD_LIBRARY_PATH=$(CROSS_LIBDIR) $(CURDIR)/'"$$t"' "$$@"'; \

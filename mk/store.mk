@@ -1,12 +1,10 @@
 # SPDX-License-Identifier: MIT
 # The results store (src/store): SQLite, libpq and jansson. It goes into the
 # fastport program only, never into libfastport, whose scan core needs only
-# libc. STORE=0 builds fastport without it (detected: 1 when the three
-# libraries' headers are found).
+# libc. It is part of every build (tools/install-deps lists the three -dev
+# packages in the demo list); STORE=0 leaves it out, for a bare scanner.
 
 STORE_PKGS := sqlite3 libpq jansson
-STORE ?= $(shell pkg-config --exists $(STORE_PKGS) 2>/dev/null && echo 1 || echo 0)
-
 ifeq ($(STORE),1)
 STORE_CFLAGS := $(shell pkg-config --cflags $(STORE_PKGS))
 STORE_LDLIBS := $(shell pkg-config --libs $(STORE_PKGS))
@@ -23,14 +21,14 @@ $(BIN): EXE_LDFLAGS += $(STORE_LDLIBS)
 # The test driver and the store's unit tests link the store's objects and
 # the static library.
 STORE_TOOL := $(BUILD)/tests/store_tool
-$(STORE_TOOL): tests/store/store_tool.c $(STORE_OBJS) $(STATIC) $(FLAGS_FILE)
+$(STORE_TOOL): tests/store/store_tool.c $(STORE_OBJS) $(INTERNAL_A) $(FLAGS_FILE)
 	@mkdir -p $(@D)
-	$(call quiet,CC,$<)$(CC) $(CFLAGS_ALL) $(STORE_CFLAGS) -o $@ $< $(STORE_OBJS) $(STATIC) \
+	$(call quiet,CC,$<)$(CC) $(CFLAGS_ALL) $(STORE_CFLAGS) -o $@ $< $(STORE_OBJS) $(INTERNAL_A) \
 		$(LDFLAGS_ALL) $(EXE_LDFLAGS) $(STORE_LDLIBS)
-$(BUILD)/tests/test_store_%: tests/unit/test_store_%.c $(STORE_OBJS) $(STATIC) tests/unit/unit.h $(FLAGS_FILE)
+$(BUILD)/tests/test_store_%: tests/unit/test_store_%.c $(STORE_OBJS) $(INTERNAL_A) tests/unit/unit.h $(FLAGS_FILE)
 	@mkdir -p $(@D)
 	$(call quiet,CC,$<)$(CC) $(CFLAGS_ALL) $(STORE_CFLAGS) -Itests/unit -o $@ $< $(STORE_OBJS) \
-		$(STATIC) $(LDFLAGS_ALL) $(EXE_LDFLAGS) -lcmocka $(STORE_LDLIBS)
+		$(INTERNAL_A) $(LDFLAGS_ALL) $(EXE_LDFLAGS) -lcmocka $(STORE_LDLIBS)
 all: $(STORE_TOOL)
 ifeq ($(CRT_CET),1)
 $(STORE_TOOL): $(CRT_OBJS)
@@ -44,8 +42,4 @@ store-test: $(STORE_TOOL)
 build/fuzz/fuzz_store_event: src/store/event_parse.c
 build/fuzz/fuzz_store_event: FUZZ_FLAGS += $(shell pkg-config --cflags jansson) \
 	-Wl,--no-as-needed $(shell pkg-config --libs jansson)
-else
-UNIT_SRCS := $(filter-out tests/unit/test_store_%,$(UNIT_SRCS))
-UNIT_BINS := $(filter-out $(BUILD)/tests/test_store_%,$(UNIT_BINS))
-FUZZ_BINS := $(filter-out build/fuzz/fuzz_store_%,$(FUZZ_BINS))
 endif
