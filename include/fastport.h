@@ -112,13 +112,17 @@ typedef enum {
 	FP_EVENT_PORT_STATE = 1,
 	FP_EVENT_TELEMETRY = 2,
 	FP_EVENT_SCAN_COMPLETED = 3,
+	FP_EVENT_SERVICE = 4,     /* what answers on an open TCP port (service_scan) */
 } fp_event_kind_t;
 
 /*
  * One event as handed to the callback. Every pointer is owned by the library
  * and valid only during the callback. json is the complete threat_event_v1
  * object (no trailing newline). For port_state events ip/port/protocol/state
- * describe the finding; for other kinds they are NULL/0.
+ * describe the finding; for service events ip/port/protocol name the port
+ * (state open, reason NULL) and service/product/version what answers there
+ * (product and version "" when not announced); for other kinds they are
+ * NULL/0. Members are only ever appended (service, product, version were).
  */
 typedef struct {
 	fp_event_kind_t kind;
@@ -129,6 +133,9 @@ typedef struct {
 	uint8_t protocol;
 	fp_state_t state;
 	const char *reason;
+	const char *service;      /* service events: "ssh", "http", ..., "unknown" */
+	const char *product;
+	const char *version;
 } fp_event_t;
 
 /*
@@ -166,7 +173,8 @@ enum {
  *
  * Members are only ever appended. A caller built against an older header
  * passes its smaller struct_size; the members it does not know keep their
- * defaults. Appended after 0.1.0: pin_cpus, send_path.
+ * defaults. Appended after 0.1.0: pin_cpus, send_path, service_scan,
+ * sv_concurrency, sv_timeout_ms, sv_db.
  */
 typedef struct {
 	uint32_t struct_size;     /* set by fp_config_init() */
@@ -207,6 +215,18 @@ typedef struct {
 	 * too little lockable memory).
 	 */
 	int send_path;
+	/*
+	 * Service identification (the CLI's -sV): every TCP port found open is
+	 * identified over a kernel TCP connection while the sweep goes on, and
+	 * reported as a "service" event before scan_completed. The probe
+	 * database is the built-in one, or the file sv_db (read when the scan
+	 * starts). sv_concurrency: connections at once (0: from RLIMIT_NOFILE);
+	 * sv_timeout_ms: the longest time spent on one port (0: 6000).
+	 */
+	int service_scan;
+	uint32_t sv_concurrency;
+	uint32_t sv_timeout_ms;
+	const char *sv_db;
 } fp_config_t;
 
 /*

@@ -191,7 +191,8 @@ def _ports(value: Ports) -> Optional[str]:
 
 _OPTIONS = ("rate", "retries", "wait", "states", "seed", "shard", "interface", "source_ip",
             "router_mac", "allow_reserved", "exclude", "exclude_file", "connect",
-            "send_threads", "pin_cpus", "send_path", "telemetry", "udp_payloads")
+            "send_threads", "pin_cpus", "send_path", "telemetry", "udp_payloads",
+            "service_scan", "sv_concurrency", "sv_timeout", "sv_db")
 
 
 class _Plan:
@@ -226,10 +227,16 @@ class _Plan:
                 raise SpecError("send_path: expected one of %s, got %r"
                                 % (", ".join(_native.SEND_PATHS), o["send_path"]))
             f["send_path"] = _native.SEND_PATHS[o["send_path"]]
-        for name in ("interface", "source_ip", "router_mac"):
+        if "sv_concurrency" in o:
+            f["sv_concurrency"] = _number("sv_concurrency", o["sv_concurrency"], 1, 16384)
+        if "sv_timeout" in o:
+            f["sv_timeout_ms"] = _seconds_ms("sv_timeout", o["sv_timeout"])
+            if not f["sv_timeout_ms"]:
+                raise SpecError("sv_timeout: at least 0.001 seconds")
+        for name in ("interface", "source_ip", "router_mac", "sv_db"):
             if name in o:
                 f[name] = str(o[name]).encode()
-        for name in ("allow_reserved", "connect", "pin_cpus"):
+        for name in ("allow_reserved", "connect", "pin_cpus", "service_scan"):
             if name in o:
                 f[name] = 1 if o[name] else 0
         self.exclude = _strs(o["exclude"]) if "exclude" in o else []
@@ -489,7 +496,9 @@ def scan(targets: Targets, ports: Ports = None, *, target_file: Any = None,
     shard ("K/N" or (K, N)), interface, source_ip, router_mac,
     allow_reserved, connect, send_threads, pin_cpus, send_path ("auto",
     "ring" or "xdp"), exclude (spec or iterable),
-    exclude_file, udp_payloads ({port: bytes}).
+    exclude_file, udp_payloads ({port: bytes}); service_scan (identify
+    every open TCP port: "service" events), sv_concurrency, sv_timeout
+    (seconds per port), sv_db (a probe database file).
 
     Raises SpecError (a ValueError) at once for a malformed target, port
     or option value, TypeError for an unknown option, FastportError for

@@ -42,6 +42,7 @@ FP_EVENT_SCAN_STARTED = 0
 FP_EVENT_PORT_STATE = 1
 FP_EVENT_TELEMETRY = 2
 FP_EVENT_SCAN_COMPLETED = 3
+FP_EVENT_SERVICE = 4
 
 
 class FpTarget(ctypes.Structure):
@@ -62,6 +63,9 @@ class FpEvent(ctypes.Structure):
         ("protocol", ctypes.c_uint8),
         ("state", ctypes.c_int),
         ("reason", ctypes.c_char_p),
+        ("service", ctypes.c_char_p),
+        ("product", ctypes.c_char_p),
+        ("version", ctypes.c_char_p),
     ]
 
 
@@ -93,6 +97,10 @@ class FpConfig(ctypes.Structure):
         ("on_ready", READY_CB),
         ("pin_cpus", ctypes.c_int),
         ("send_path", ctypes.c_int),
+        ("service_scan", ctypes.c_int),
+        ("sv_concurrency", ctypes.c_uint32),
+        ("sv_timeout_ms", ctypes.c_uint32),
+        ("sv_db", ctypes.c_char_p),
     ]
 
 

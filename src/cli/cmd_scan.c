@@ -25,7 +25,7 @@ enum opt_id {
 	OPT_ROUTER_MAC, OPT_CONNECT, OPT_VERSION, OPT_INPUT_LIST, OPT_TELEMETRY, OPT_SEND_THREADS,
 	OPT_UDP_PAYLOAD, OPT_UDP_PAYLOAD_FILE, OPT_USER, OPT_NO_DROP, OPT_RESUME, OPT_RESUME_FILE,
 	OPT_PIN_CPUS,
-	OPT_SEND_PATH,
+	OPT_SEND_PATH, OPT_SERVICE_SCAN, OPT_SV_CONCURRENCY, OPT_SV_TIMEOUT, OPT_SV_DB,
 };
 
 /* The one table of the scan's options: parsing and the usage text both come from it. */
@@ -60,6 +60,10 @@ static const struct cli_opt {
 	{ "resume-file", OPT_RESUME_FILE, "FILE", "on SIGINT/SIGTERM save progress to FILE (left empty when done)" },
 	{ "resume", OPT_RESUME, "FILE", "continue the scan saved in FILE (same targets and options)" },
 	{ "connect", OPT_CONNECT, NULL, "TCP connect() scan (no privileges needed)" },
+	{ "service-scan", OPT_SERVICE_SCAN, NULL, "identify the service on every open TCP port (also -sV)" },
+	{ "sv-concurrency", OPT_SV_CONCURRENCY, "N", "service identification: connections at once (default: from the fd limit)" },
+	{ "sv-timeout", OPT_SV_TIMEOUT, "SEC", "service identification: longest time per port (default 6)" },
+	{ "sv-db", OPT_SV_DB, "FILE", "service identification: probe database FILE instead of the built-in one" },
 	{ "user", OPT_USER, "NAME", "as root: become NAME once the sockets are open (default nobody)" },
 	{ "no-drop", OPT_NO_DROP, NULL, "keep the user and capabilities (the syscall filter stays)" },
 	{ "quiet", OPT_QUIET, NULL, "no progress line on standard error" },
@@ -322,12 +326,14 @@ int cmd_scan(int argc, char **argv)
 	}
 	lopts[sizeof(cli_opts) / sizeof(cli_opts[0])] = (struct option){ 0 };
 	shorts[n] = '\0';
-	/* nmap's -iL is one option, not -i with the argument "L". */
+	/* nmap's -iL and -sV are one option each (-iL is not -i with "L"). */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--"))
 			break;
 		if (!strcmp(argv[i], "-iL"))
 			argv[i] = (char *)"--input-list";
+		else if (!strcmp(argv[i], "-sV"))
+			argv[i] = (char *)"--service-scan";
 	}
 	excl = calloc((size_t)argc, sizeof(*excl));
 	exclfiles = calloc((size_t)argc, sizeof(*exclfiles));
@@ -390,6 +396,16 @@ int cmd_scan(int argc, char **argv)
 				fatalx(EXIT_USAGE, "--send-path: unknown path '%s' (auto, ring, xdp)", optarg);
 			break;
 		case OPT_CONNECT: cfg.connect = 1; break;
+		case OPT_SERVICE_SCAN: cfg.service_scan = 1; break;
+		case OPT_SV_CONCURRENCY:
+			cfg.sv_concurrency = (uint32_t)parse_u64("sv-concurrency", optarg, 1, 16384);
+			break;
+		case OPT_SV_TIMEOUT:
+			cfg.sv_timeout_ms = parse_seconds_ms("sv-timeout", optarg, 600);
+			if (!cfg.sv_timeout_ms)
+				fatalx(EXIT_USAGE, "--sv-timeout: at least 0.001 seconds, got '%s'", optarg);
+			break;
+		case OPT_SV_DB: cfg.sv_db = optarg; break;
 		case OPT_USER: user = optarg; break;
 		case OPT_NO_DROP: sb_flags |= SANDBOX_KEEP_PRIVS; break;
 		case OPT_PIN_CPUS: cfg.pin_cpus = 1; break;
@@ -430,7 +446,10 @@ int cmd_scan(int argc, char **argv)
 			"scanning with --connect\n", prog);
 		cfg.connect = 1;
 	}
-	if (sandbox_init(&run.sb, user, sb_flags | (cfg.connect ? SANDBOX_CONNECT : 0)) < 0)
+	if ((cfg.sv_concurrency || cfg.sv_timeout_ms || cfg.sv_db) && !cfg.service_scan)
+		fatalx(EXIT_USAGE, "--sv-concurrency, --sv-timeout and --sv-db need --service-scan (-sV)");
+	if (sandbox_init(&run.sb, user, sb_flags | (cfg.connect ? SANDBOX_CONNECT : 0) |
+					(cfg.service_scan ? SANDBOX_SERVICE : 0)) < 0)
 		fatalx(user || (sb_flags & SANDBOX_KEEP_PRIVS) ? EXIT_USAGE : 1, "%s", run.sb.err);
 	cfg.on_ready = cli_ready;
 	cfg.userdata = &run;

@@ -33,7 +33,8 @@
 #define SB_ARG(n, o, a, b) { .arg = (n), .op = (o), .datum_a = (a), .datum_b = (b) }
 
 #define SB_ALL (1U << 0)     /* needed by every scan */
-#define SB_CONNECT (1U << 1) /* needed by the connect() scan only */
+#define SB_CONNECT (1U << 1) /* needed by the connect() scan (and -sV) only */
+#define SB_SERVICE (1U << 2) /* needed by service identification (-sV) only */
 
 /*
  * The allowlist: what the scan loop calls once every socket is open, found
@@ -84,6 +85,12 @@ static const struct {
 	{ "epoll_ctl", SB_CONNECT },
 	{ "epoll_wait", SB_CONNECT },
 	{ "epoll_pwait", SB_CONNECT },
+	/* Service identification (-sV, src/service): TCP connections like the
+	 * connect() scan's, plus reading answers and the stage's eventfd, and
+	 * OpenSSL reseeding its generator now and then. */
+	{ "read", SB_SERVICE },
+	{ "recvfrom", SB_SERVICE },
+	{ "getrandom", SB_SERVICE },
 };
 
 static int sb_fail(struct sandbox *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -245,7 +252,8 @@ static int sb_rule(struct sandbox *sb, scmp_filter_ctx ctx, uint32_t action, con
 /* The allowlist, on every thread (TSYNC); everything else fails with EPERM. */
 static int sandbox_seccomp(struct sandbox *sb)
 {
-	unsigned when = SB_ALL | (sb->flags & SANDBOX_CONNECT ? SB_CONNECT : 0);
+	unsigned when = SB_ALL | (sb->flags & SANDBOX_CONNECT ? SB_CONNECT : 0) |
+			(sb->flags & SANDBOX_SERVICE ? SB_CONNECT | SB_SERVICE : 0);
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 	int r = -1;
 

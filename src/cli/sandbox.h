@@ -9,6 +9,7 @@
 enum sandbox_flags {
 	SANDBOX_KEEP_PRIVS = 1U << 0, /* --no-drop: keep the user and the capabilities */
 	SANDBOX_CONNECT = 1U << 1,    /* allow what the connect() scan needs */
+	SANDBOX_SERVICE = 1U << 2,    /* ... and what service identification (-sV) needs */
 };
 
 struct sandbox {

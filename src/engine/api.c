@@ -141,7 +141,7 @@ int fp_scanner_new(const fp_config_t *user_cfg, fp_scanner_t **out, char *errbuf
 	pthread_mutex_init(&s->emit_lock, NULL);
 	pthread_mutex_init(&s->err_lock, NULL);
 	if (dup_opt(cfg->interface, &s->interface) || dup_opt(cfg->source_ip, &s->source_ip) ||
-	    dup_opt(cfg->router_mac, &s->router_mac)) {
+	    dup_opt(cfg->router_mac, &s->router_mac) || dup_opt(cfg->sv_db, &s->sv_db)) {
 		fp_scanner_free(s);
 		errf(errbuf, errlen, "out of memory");
 		return FP_ENOMEM;
@@ -149,6 +149,7 @@ int fp_scanner_new(const fp_config_t *user_cfg, fp_scanner_t **out, char *errbuf
 	s->cfg.interface = s->interface;
 	s->cfg.source_ip = s->source_ip;
 	s->cfg.router_mac = s->router_mac;
+	s->cfg.sv_db = s->sv_db;
 	strcpy(s->err, "no error");
 	*out = s;
 	return 0;
@@ -584,6 +585,7 @@ void fp_scanner_free(fp_scanner_t *s)
 	pthread_mutex_destroy(&s->emit_lock);
 	pthread_mutex_destroy(&s->err_lock);
 	free(s->interface);
+	free(s->sv_db);
 	free(s->source_ip);
 	free(s->router_mac);
 	free(s);

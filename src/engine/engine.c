@@ -136,11 +136,8 @@ static void set_sink_err(struct fp_scanner *s, int err)
 				    __ATOMIC_RELAXED);
 }
 
-void engine_emit(struct fp_scanner *s, struct jbuf *b, fp_event_kind_t kind,
-		 const struct finding *f)
+void engine_emit_event(struct fp_scanner *s, const struct jbuf *b, fp_event_t *ev)
 {
-	char ip[ADDR_STRLEN] = "";
-	fp_event_t ev = { .kind = kind, .json = b->p, .json_len = b->len };
 	int stop = 0;
 
 	if (b->oom) {
@@ -148,6 +145,24 @@ void engine_emit(struct fp_scanner *s, struct jbuf *b, fp_event_kind_t kind,
 		fp_scanner_stop(s);
 		return;
 	}
+	ev->json = b->p;
+	ev->json_len = b->len;
+	pthread_mutex_lock(&s->emit_lock);
+	if (s->have_sink && !sink_err(s) && s->sink.ops->event(&s->sink, ev) < 0)
+		set_sink_err(s, s->sink.err ? s->sink.err : EIO);
+	if (s->cfg.on_event)
+		stop = s->cfg.on_event(ev, s->cfg.userdata);
+	pthread_mutex_unlock(&s->emit_lock);
+	if (stop || sink_err(s))
+		fp_scanner_stop(s);
+}
+
+void engine_emit(struct fp_scanner *s, struct jbuf *b, fp_event_kind_t kind,
+		 const struct finding *f)
+{
+	char ip[ADDR_STRLEN] = "";
+	fp_event_t ev = { .kind = kind };
+
 	if (f) {
 		addr_format(f->addr, ip);
 		ev.ip = ip;
@@ -156,14 +171,7 @@ void engine_emit(struct fp_scanner *s, struct jbuf *b, fp_event_kind_t kind,
 		ev.state = (fp_state_t)f->state;
 		ev.reason = f->reason;
 	}
-	pthread_mutex_lock(&s->emit_lock);
-	if (s->have_sink && !sink_err(s) && s->sink.ops->event(&s->sink, &ev) < 0)
-		set_sink_err(s, s->sink.err ? s->sink.err : EIO);
-	if (s->cfg.on_event)
-		stop = s->cfg.on_event(&ev, s->cfg.userdata);
-	pthread_mutex_unlock(&s->emit_lock);
-	if (stop || sink_err(s))
-		fp_scanner_stop(s);
+	engine_emit_event(s, b, &ev);
 }
 
 static void emit_finding(struct fp_scanner *s, struct jbuf *b, const struct finding *f)
@@ -663,6 +671,7 @@ int engine_run(struct fp_scanner *s)
 	run_reset(s);
 	run_begin(s);
 	s->method = s->cfg.connect ? &scan_method_connect : &scan_method_raw;
+	s->stage = s->cfg.service_scan ? &scan_stage_service : NULL;
 	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd)) {
 		ret = scanner_fail(s, FP_ESYS, "getrandom: %s", strerror(errno));
 		goto out;

@@ -24,7 +24,7 @@ struct scan_facts;
 
 struct fp_scanner {
 	fp_config_t cfg;
-	char *interface, *source_ip, *router_mac; /* owned copies of cfg strings */
+	char *interface, *source_ip, *router_mac, *sv_db; /* owned copies of cfg strings */
 	struct ipset targets;   /* as added */
 	struct ipset excludes;  /* as added (the built-in ones join at run time) */
 	struct portset ports;   /* as set with fp_scanner_set_ports() */
@@ -134,6 +134,9 @@ void engine_pass_begin(struct fp_scanner *s, uint32_t pass);
 int engine_record(struct fp_scanner *s, struct jbuf *b, const struct finding *f);
 void engine_emit(struct fp_scanner *s, struct jbuf *b, fp_event_kind_t kind,
 		 const struct finding *f);
+/* engine_emit for an event the caller described itself (ev's json and
+ * json_len are set from b). */
+void engine_emit_event(struct fp_scanner *s, const struct jbuf *b, fp_event_t *ev);
 bool engine_answered(const struct fp_scanner *s, uint64_t i);
 bool engine_skip(const struct fp_scanner *s, uint32_t pass, uint64_t i);
 bool engine_stopping(const struct fp_scanner *s);

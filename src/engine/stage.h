@@ -5,8 +5,8 @@
  * works while discovery goes on (pipelined), and finishes after discovery
  * ended, before scan_completed. The next stage is service identification
  * (src/service/, -sV): a connection pool on its own epoll thread that
- * probes each open port and emits "service" events. No stage is built in
- * yet: s->stage is NULL and the engine's three call sites are idle.
+ * probes each open port and emits "service" events: scan_stage_service
+ * (service_stage.c), chosen by cfg.service_scan.
  */
 #ifndef FP_STAGE_H
 #define FP_STAGE_H
@@ -40,5 +40,7 @@ struct scan_stage {
 	/* free: releases ctx (also when finish was not called). */
 	void (*free)(void *ctx);
 };
+
+extern const struct scan_stage scan_stage_service;
 
 #endif

@@ -105,19 +105,33 @@ static void put_versions(struct jbuf *b, const uint8_t *v, size_t n)
 	jbuf_char(b, ']');
 }
 
-void event_port_state(struct jbuf *b, struct event_ctx *ec, const struct finding *f)
+/* "target":{"ip":...,"port":...,"protocol":...}, */
+static void put_target(struct jbuf *b, u128 addr, uint16_t port, uint8_t proto)
 {
 	char ip[ADDR_STRLEN];
-	size_t n = addr_format(f->addr, ip);
+	size_t n = addr_format(addr, ip);
 
-	event_head(b, ec, "port_state");
 	jbuf_lit(b, "\"target\":{\"ip\":\"");
 	jbuf_raw(b, ip, n);
 	jbuf_lit(b, "\",\"port\":");
-	jbuf_u64(b, f->port);
+	jbuf_u64(b, port);
 	jbuf_lit(b, ",\"protocol\":\"");
-	jbuf_lit(b, proto_name(f->proto));
-	jbuf_lit(b, "\"},\"result\":{\"state\":\"");
+	jbuf_lit(b, proto_name(proto));
+	jbuf_lit(b, "\"},");
+}
+
+void event_service_head(struct jbuf *b, struct event_ctx *ec, u128 addr, uint16_t port)
+{
+	event_head(b, ec, "service");
+	put_target(b, addr, port, FP_PROTO_TCP);
+	jbuf_lit(b, "\"service\":");
+}
+
+void event_port_state(struct jbuf *b, struct event_ctx *ec, const struct finding *f)
+{
+	event_head(b, ec, "port_state");
+	put_target(b, f->addr, f->port, f->proto);
+	jbuf_lit(b, "\"result\":{\"state\":\"");
 	jbuf_lit(b, state_name(f->state));
 	jbuf_lit(b, "\",\"reason\":");
 	jbuf_str(b, f->reason);

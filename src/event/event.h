@@ -23,6 +23,10 @@ void event_head(struct jbuf *b, struct event_ctx *ec, const char *kind);
 
 void event_port_state(struct jbuf *b, struct event_ctx *ec, const struct finding *f);
 
+/* A service event up to and including "service": (TCP port addr:port);
+ * the caller appends the service object and the closing '}'. */
+void event_service_head(struct jbuf *b, struct event_ctx *ec, u128 addr, uint16_t port);
+
 const char *state_name(unsigned state);
 
 /* Appends the counters object ("counters":{...}) from stats. */

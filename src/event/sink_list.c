@@ -16,6 +16,27 @@ static int list_open(struct sink *s, int fd)
 	return 0;
 }
 
+/* "service        198.19.2.2:22/tcp ssh OpenSSH 9.2p1" */
+static int list_service(struct sink *s, const fp_event_t *ev)
+{
+	bool v6 = strchr(ev->ip, ':') != NULL;
+	const char *prod = ev->product ? ev->product : "", *ver = ev->version ? ev->version : "";
+	int n;
+
+#define LIST_ARGS v6 ? "[" : "", ev->ip, v6 ? "]" : "", ev->port, ev->service, \
+		*prod ? " " : "", prod, *ver ? " " : "", ver
+	n = snprintf(NULL, 0, "%-14s %s%s%s:%u/tcp %s%s%s%s%s\n", "service", LIST_ARGS);
+	if (n > 0 && jbuf_reserve(&s->out, (size_t)n + 1)) {
+		snprintf(s->out.p + s->out.len, (size_t)n + 1, "%-14s %s%s%s:%u/tcp %s%s%s%s%s\n",
+			 "service", LIST_ARGS);
+		s->out.len += (size_t)n;
+	}
+#undef LIST_ARGS
+	if (s->out.len >= LIST_FLUSH_AT)
+		return sink_write_out(s);
+	return s->out.oom ? FP_ENOMEM : 0;
+}
+
 static int list_event(struct sink *s, const fp_event_t *ev)
 {
 	static const char *const names[] = { "open", "closed", "filtered", "open|filtered" };
@@ -23,6 +44,8 @@ static int list_event(struct sink *s, const fp_event_t *ev)
 	bool v6;
 	int n;
 
+	if (ev->kind == FP_EVENT_SERVICE)
+		return list_service(s, ev);
 	if (ev->kind != FP_EVENT_PORT_STATE)
 		return 0;
 	v6 = strchr(ev->ip, ':') != NULL;

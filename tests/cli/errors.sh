@@ -60,6 +60,11 @@ expect 2 "zz:zz" 198.19.0.1 -p 80 --allow-reserved --router-mac zz:zz
 expect 2 "--format" 198.19.0.1 -p 80 --format xml
 expect 2 "unknown path 'fast'" 198.19.0.1 -p 80 --send-path fast
 expect 2 "--send-path" 198.19.0.1 -p 80 --connect --send-path xdp
+expect 2 "need --service-scan" 198.19.0.1 -p 80 --sv-timeout 2
+expect 2 "need --service-scan" 198.19.0.1 -p 80 --sv-db /nonexistent
+expect 2 "at least 0.001 seconds" 198.19.0.1 -p 80 -sV --sv-timeout 0
+expect 2 "invalid number" 198.19.0.1 -p 80 -sV --sv-concurrency many
+expect 2 "out of range" 198.19.0.1 -p 80 -sV --sv-concurrency 0
 printf '# user payloads\n53 0001\n\n  161:zz # not hex\n' > "$tmp/payloads.txt"
 expect 2 "expected PORT:HEX with PORT from 0 to 65535, got '70000:00'" 198.19.0.1 -p U:53 \
 	--allow-reserved --udp-payload 70000:00

@@ -23,12 +23,14 @@ ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 STRUCTS = {
     "fp_target_t": (_native.FpTarget, ["ip", "port", "protocol"]),
     "fp_event_t": (_native.FpEvent, ["kind", "json", "json_len", "ip", "port",
-                                     "protocol", "state", "reason"]),
+                                     "protocol", "state", "reason", "service", "product",
+                                     "version"]),
     "fp_config_t": (_native.FpConfig, [
         "struct_size", "interface", "source_ip", "router_mac", "rate", "retries",
         "wait_ms", "seed", "shard", "shard_count", "states", "allow_reserved",
         "connect", "telemetry_ms", "out_fd", "out_format", "send_threads",
-        "on_event", "userdata", "on_ready", "pin_cpus", "send_path"]),
+        "on_event", "userdata", "on_ready", "pin_cpus", "send_path",
+        "service_scan", "sv_concurrency", "sv_timeout_ms", "sv_db"]),
     "fp_stats_t": (_native.FpStats, [
         "struct_size", "planned", "sent", "received", "valid", "invalid",
         "duplicates", "dropped", "open", "closed", "filtered", "open_filtered",
