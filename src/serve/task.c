@@ -133,7 +133,7 @@ int task_parse(const char *buf, size_t len, struct serve_task *t, char *err, siz
 	json_error_t je;
 	json_t *root, *v;
 	const char *key;
-	uint64_t u;
+	uint64_t u = 0;
 	int ret = -1;
 
 	memset(t, 0, sizeof(*t));
