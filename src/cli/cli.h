@@ -47,4 +47,8 @@ void cli_version(void);
 cli_main_fn cmd_scan;
 cli_usage_fn cmd_scan_usage;
 
+/* src/serve/cmd_serve.c: the tasking and telemetry API (built with SERVE=1). */
+cli_main_fn cmd_serve;
+cli_usage_fn cmd_serve_usage;
+
 #endif

@@ -29,6 +29,10 @@ static const struct cli_cmd {
 } cli_cmds[] = {
 	{ "scan", cmd_scan, "[OPTIONS] TARGET...", "scan ports, report each finding as an event (default)",
 	  cmd_scan_usage },
+#ifdef FP_SERVE
+	{ "serve", cmd_serve, "--allow SPEC ...",
+	  "run the tasking and telemetry API (HTTP, JSON, /metrics)", cmd_serve_usage },
+#endif
 	{ "help", cmd_help, "[COMMAND]", "show this help, or the options of COMMAND", NULL },
 	{ "version", cmd_version, "", "print the version and build identity", NULL },
 };

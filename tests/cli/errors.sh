@@ -82,7 +82,12 @@ expect 0 "nothing to resume" 198.19.0.1 -p 80 --allow-reserved --resume "$tmp/em
 
 # A first word that is neither a command nor an option is a target, as
 # before; one that reads as a command name and is none is refused.
-expect1 2 "unknown command 'serve'" serve --listen 127.0.0.1:8080
+expect1 2 "unknown command 'agent'" agent --nats nats://127.0.0.1
+# serve's own usage errors: scope and the non-loopback rule.
+expect1 2 "--allow is required" serve --listen 127.0.0.1:8080
+expect1 2 "Try 'fastport serve --help'" serve --listen 127.0.0.1:8080
+expect1 2 "not a loopback address" serve --allow 198.51.100.0/24 --listen 0.0.0.0:8700
+expect1 2 "invalid target" serve --allow 198.51.100.300
 expect1 2 "unknown command 'example'" example -p 80
 expect1 2 "Try 'fastport --help'" example -p 80
 expect1 2 "'scan'" -p 80 scan

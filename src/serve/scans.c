@@ -1,0 +1,406 @@
+/* SPDX-License-Identifier: MIT */
+/* The scans of `fastport serve`: the registry, the queue, the workers that run each scan on its own fp_scanner. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "serve/serve.h"
+#include "store/sink_store.h"
+#include "store/store.h"
+
+/* More queued scans than this: 503. */
+#define SERVE_QUEUE_MAX 1000
+
+static const char *const state_names[SCAN_NSTATES] = {
+	"queued", "running", "complete", "interrupted", "failed",
+};
+
+const char *serve_state_name(enum scan_state st)
+{
+	return st < SCAN_NSTATES ? state_names[st] : "unknown";
+}
+
+struct serve_scan *serve_scan_find(struct serve *sv, const char *id)
+{
+	for (struct serve_scan *sc = sv->scans; sc; sc = sc->next)
+		if (!strcmp(sc->id, id))
+			return sc;
+	return NULL;
+}
+
+struct serve_scan *serve_scan_find_key(struct serve *sv, const char *key)
+{
+	for (struct serve_scan *sc = sv->scans; sc; sc = sc->next)
+		if (sc->task.idempotency_key && !strcmp(sc->task.idempotency_key, key))
+			return sc;
+	return NULL;
+}
+
+void serve_scan_stats(const struct serve_scan *sc, fp_stats_t *st)
+{
+	if (sc->scanner) {
+		st->struct_size = sizeof(*st);
+		if (fp_scanner_stats(sc->scanner, st) == 0)
+			return;
+	}
+	*st = sc->last;
+}
+
+/* Under sv->lock. A queued scan leaves the queue interrupted; a running
+ * one is stopped (its callback also stops it, should the stop come
+ * before the scan began and be forgotten). */
+void serve_scan_cancel(struct serve *sv, struct serve_scan *sc)
+{
+	struct serve_scan **pp;
+
+	sc->cancel = true;
+	if (sc->state == SCAN_QUEUED) {
+		for (pp = &sv->qhead; *pp; pp = &(*pp)->qnext)
+			if (*pp == sc) {
+				*pp = sc->qnext;
+				break;
+			}
+		sv->qtail = NULL;
+		for (struct serve_scan *q = sv->qhead; q; q = q->qnext)
+			sv->qtail = q;
+		sv->nqueued--;
+		sc->state = SCAN_INTERRUPTED;
+		serve_now(sc->ended);
+		pthread_cond_broadcast(&sv->events);
+	} else if (sc->state == SCAN_RUNNING && sc->scanner) {
+		fp_scanner_stop(sc->scanner);
+	}
+}
+
+/* What the scanner's callback needs. */
+struct run_ctx {
+	struct serve *sv;
+	struct serve_scan *sc;
+	bool interrupted;
+};
+
+static int on_event(const fp_event_t *ev, void *ud)
+{
+	struct run_ctx *rc = ud;
+	struct serve *sv = rc->sv;
+	struct serve_scan *sc = rc->sc;
+	int stop;
+
+	if (ev->kind == FP_EVENT_SCAN_STARTED) {
+		/* The library's scan_id names the scan in its events and the store. */
+		const char *p = strstr(ev->json, "\"scan_id\":\"");
+
+		if (p) {
+			size_t n = strcspn(p + 11, "\"");
+
+			pthread_mutex_lock(&sv->lock);
+			if (n < sizeof(sc->scan_id))
+				snprintf(sc->scan_id, sizeof(sc->scan_id), "%.*s", (int)n, p + 11);
+			pthread_mutex_unlock(&sv->lock);
+		}
+	}
+	if (ev->kind == FP_EVENT_SCAN_COMPLETED && strstr(ev->json, "\"interrupted\":true"))
+		rc->interrupted = true;
+	if (sc->sink && sink_store_event(sc->sink, ev->json, ev->json_len) < 0)
+		__atomic_add_fetch(&sc->store_errors, 1, __ATOMIC_RELAXED);
+	pthread_mutex_lock(&sv->lock);
+	sc->events_seen++;
+	if (ev->kind == FP_EVENT_PORT_STATE || ev->kind == FP_EVENT_SERVICE)
+		sc->findings++;
+	if (sc->events_bytes + ev->json_len > sv->o.max_events_bytes &&
+	    ev->kind != FP_EVENT_SCAN_COMPLETED) {
+		sc->events_dropped++;
+	} else {
+		char *copy = NULL;
+
+		if (sc->nev == sc->capev) {
+			size_t cap = sc->capev ? 2 * sc->capev : 64;
+			struct serve_event *n = realloc(sc->ev, cap * sizeof(*n));
+
+			if (n) {
+				sc->ev = n;
+				sc->capev = cap;
+			}
+		}
+		if (sc->nev < sc->capev)
+			copy = malloc(ev->json_len + 1);
+		if (copy) {
+			memcpy(copy, ev->json, ev->json_len);
+			copy[ev->json_len] = '\0';
+			sc->ev[sc->nev++] = (struct serve_event){ copy, ev->json_len, (int)ev->kind };
+			sc->events_bytes += ev->json_len;
+		} else {
+			sc->events_dropped++;
+		}
+	}
+	pthread_cond_broadcast(&sv->events);
+	stop = sc->cancel || sv->shutdown;
+	pthread_mutex_unlock(&sv->lock);
+	return stop;
+}
+
+static void config_for(const struct serve *sv, const struct serve_task *t, fp_config_t *cfg)
+{
+	fp_config_init(cfg);
+	cfg->out_fd = -1;
+	cfg->rate = t->rate ? t->rate : (sv->o.max_rate < cfg->rate ? sv->o.max_rate : cfg->rate);
+	if (t->has_retries)
+		cfg->retries = t->retries;
+	cfg->seed = t->seed;
+	if (t->states)
+		cfg->states = t->states;
+	cfg->service_scan = t->service_scan;
+	cfg->connect = t->connect || !sv->raw_ok;
+	cfg->allow_reserved = t->allow_reserved && sv->o.allow_reserved;
+}
+
+/* A scanner configured for the task; -1 with err naming the bad spec. */
+static int scanner_for(const struct serve *sv, const struct serve_task *t, fp_config_t *cfg,
+		       fp_scanner_t **out, char *err, size_t errlen)
+{
+	fp_scanner_t *s;
+
+	if (fp_scanner_new(cfg, &s, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < t->ntargets; i++)
+		if (fp_scanner_add_targets(s, t->targets[i]) < 0)
+			goto bad;
+	for (size_t i = 0; i < t->nexclude; i++)
+		if (fp_scanner_add_exclude(s, t->exclude[i]) < 0)
+			goto bad;
+	if (t->ports && fp_scanner_set_ports(s, t->ports) < 0)
+		goto bad;
+	(void)sv;
+	*out = s;
+	return 0;
+bad:
+	snprintf(err, errlen, "%s", fp_scanner_error(s));
+	fp_scanner_free(s);
+	return -1;
+}
+
+/* Opens the store and a sink for the scan; on failure the scan runs
+ * without it and the error is counted. */
+static struct sink_store *store_for(struct serve *sv, struct serve_scan *sc, struct store **stp)
+{
+	const struct serve_task *t = &sc->task;
+	struct sink_store_opts so = { 0 };
+	struct sink_store *sink = NULL;
+	char key[33], err[512], *desc = NULL;
+
+	*stp = NULL;
+	if (!sv->store_url)
+		return NULL;
+	if (store_scope_key((const char *const *)t->targets, t->ntargets,
+			    (const char *const *)t->exclude, t->nexclude, t->ports ? t->ports : "",
+			    t->allow_reserved && sv->o.allow_reserved, key, &desc, err, sizeof(err)) < 0 ||
+	    store_open(sv->store_url, STORE_OPEN_CREATE, stp, err, sizeof(err)) < 0)
+		goto fail;
+	so.scope = key;
+	so.scope_desc = desc;
+	if (sink_store_open(&sink, *stp, &so, err, sizeof(err)) < 0)
+		goto fail;
+	free(desc);
+	return sink;
+fail:
+	fprintf(stderr, "fastport: serve: scan %s: store: %s\n", sc->id, err);
+	__atomic_add_fetch(&sc->store_errors, 1, __ATOMIC_RELAXED);
+	if (*stp)
+		store_close(*stp);
+	*stp = NULL;
+	free(desc);
+	return NULL;
+}
+
+static void scan_run(struct serve *sv, struct serve_scan *sc)
+{
+	struct run_ctx rc = { .sv = sv, .sc = sc };
+	struct store *st = NULL;
+	fp_config_t cfg;
+	fp_scanner_t *s = NULL;
+	char err[512] = "";
+	int ret;
+
+	config_for(sv, &sc->task, &cfg);
+	cfg.on_event = on_event;
+	cfg.userdata = &rc;
+	ret = scanner_for(sv, &sc->task, &cfg, &s, err, sizeof(err));
+	if (ret == 0) {
+		sc->sink = store_for(sv, sc, &st);
+		pthread_mutex_lock(&sv->lock);
+		sc->scanner = s;
+		pthread_mutex_unlock(&sv->lock);
+		ret = fp_scanner_run(s);
+		if (ret < 0)
+			snprintf(err, sizeof(err), "%s", fp_scanner_error(s));
+	}
+	if (sc->sink) {
+		struct sink_store_stats ss;
+
+		if (sink_store_finish(sc->sink, ret < 0 ? STORE_FAILED : -1, NULL, NULL, NULL,
+				      NULL) < 0) {
+			fprintf(stderr, "fastport: serve: scan %s: store: %s\n", sc->id,
+				sink_store_error(sc->sink));
+			__atomic_add_fetch(&sc->store_errors, 1, __ATOMIC_RELAXED);
+		}
+		sink_store_stats(sc->sink, &ss);
+		sc->stored = ss.events;
+		sink_store_close(sc->sink);
+		sc->sink = NULL;
+	}
+	if (st)
+		store_close(st);
+
+	pthread_mutex_lock(&sv->lock);
+	if (s) {
+		sc->last.struct_size = sizeof(sc->last);
+		fp_scanner_stats(s, &sc->last);
+	}
+	sc->scanner = NULL;
+	if (ret < 0) {
+		sc->state = SCAN_FAILED;
+		snprintf(sc->error, sizeof(sc->error), "%s", err);
+	} else {
+		sc->state = rc.interrupted || sc->cancel ? SCAN_INTERRUPTED : SCAN_COMPLETE;
+	}
+	serve_now(sc->ended);
+	sv->sent_done += sc->last.sent;
+	sv->replies_done[0] += sc->last.open;
+	sv->replies_done[1] += sc->last.closed;
+	sv->replies_done[2] += sc->last.filtered;
+	sv->replies_done[3] += sc->last.open_filtered;
+	sv->findings_done += sc->findings;
+	sv->stored_done += sc->stored;
+	sv->store_errors_done += sc->store_errors;
+	pthread_cond_broadcast(&sv->events);
+	pthread_mutex_unlock(&sv->lock);
+	fp_scanner_free(s);
+}
+
+static void *worker_main(void *arg)
+{
+	struct serve *sv = arg;
+
+	pthread_mutex_lock(&sv->lock);
+	for (;;) {
+		struct serve_scan *sc;
+
+		while (!sv->shutdown && !sv->qhead)
+			pthread_cond_wait(&sv->work, &sv->lock);
+		if (sv->shutdown)
+			break;
+		sc = sv->qhead;
+		sv->qhead = sc->qnext;
+		if (!sv->qhead)
+			sv->qtail = NULL;
+		sv->nqueued--;
+		sc->state = SCAN_RUNNING;
+		serve_now(sc->started);
+		pthread_cond_broadcast(&sv->events);
+		pthread_mutex_unlock(&sv->lock);
+		scan_run(sv, sc);
+		pthread_mutex_lock(&sv->lock);
+	}
+	pthread_mutex_unlock(&sv->lock);
+	return NULL;
+}
+
+int serve_scans_start(struct serve *sv)
+{
+	sv->workers = calloc(sv->o.max_scans, sizeof(*sv->workers));
+	if (!sv->workers)
+		return -1;
+	for (; sv->nworkers < sv->o.max_scans; sv->nworkers++)
+		if (pthread_create(&sv->workers[sv->nworkers], NULL, worker_main, sv))
+			return -1;
+	return 0;
+}
+
+/* Shutdown: queued scans end interrupted, running ones are stopped, the
+ * workers joined. */
+void serve_scans_stop(struct serve *sv)
+{
+	pthread_mutex_lock(&sv->lock);
+	sv->shutdown = true;
+	while (sv->qhead)
+		serve_scan_cancel(sv, sv->qhead);
+	for (struct serve_scan *sc = sv->scans; sc; sc = sc->next)
+		if (sc->state == SCAN_RUNNING)
+			serve_scan_cancel(sv, sc);
+	pthread_cond_broadcast(&sv->work);
+	pthread_cond_broadcast(&sv->events);
+	pthread_mutex_unlock(&sv->lock);
+	for (unsigned i = 0; i < sv->nworkers; i++)
+		pthread_join(sv->workers[i], NULL);
+	free(sv->workers);
+	sv->workers = NULL;
+	sv->nworkers = 0;
+}
+
+int serve_scan_submit(struct serve *sv, struct serve_task *t, struct serve_scan **out,
+		      int *status, char *err, size_t errlen)
+{
+	struct serve_scan *sc, *old;
+	uint8_t rnd[SERVE_ID_LEN / 2];
+	fp_config_t cfg;
+	fp_scanner_t *s;
+
+	/* The library's parsers have the last word on targets and ports. */
+	config_for(sv, t, &cfg);
+	if (scanner_for(sv, t, &cfg, &s, err, errlen) < 0) {
+		*status = 400;
+		return -1;
+	}
+	fp_scanner_free(s);
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd)) {
+		snprintf(err, errlen, "getrandom: %s", strerror(errno));
+		*status = 500;
+		return -1;
+	}
+	sc = calloc(1, sizeof(*sc));
+	if (!sc) {
+		snprintf(err, errlen, "out of memory");
+		*status = 500;
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(sc->id + 2 * i, 3, "%02x", rnd[i]);
+	serve_now(sc->created);
+	pthread_mutex_lock(&sv->lock);
+	if (t->idempotency_key && (old = serve_scan_find_key(sv, t->idempotency_key))) {
+		pthread_mutex_unlock(&sv->lock);
+		free(sc);
+		*out = old;
+		*status = 200;
+		return 0;
+	}
+	if (sv->shutdown || sv->nqueued >= SERVE_QUEUE_MAX) {
+		pthread_mutex_unlock(&sv->lock);
+		free(sc);
+		snprintf(err, errlen, "%s", sv->shutdown ? "shutting down" : "queue is full");
+		*status = 503;
+		return -1;
+	}
+	sc->task = *t;
+	memset(t, 0, sizeof(*t));
+	sc->state = SCAN_QUEUED;
+	if (sv->last)
+		sv->last->next = sc;
+	else
+		sv->scans = sc;
+	sv->last = sc;
+	sv->nscans++;
+	if (sv->qtail)
+		sv->qtail->qnext = sc;
+	else
+		sv->qhead = sc;
+	sv->qtail = sc;
+	sv->nqueued++;
+	pthread_cond_signal(&sv->work);
+	pthread_mutex_unlock(&sv->lock);
+	*out = sc;
+	*status = 201;
+	return 0;
+}

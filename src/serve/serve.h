@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * `fastport serve`: the tasking and telemetry API of one sensor.
+ *
+ * Threads. libmicrohttpd runs the HTTP side (a thread per connection, a
+ * bounded number of connections); --max-scans worker threads take queued
+ * scans in order and run each on its own fp_scanner; the main thread waits
+ * for SIGINT/SIGTERM. Every scan and the registry are guarded by the
+ * registry's one mutex; a scan's events are appended under it by the
+ * scanner's callback and read under it by the HTTP threads (a condition
+ * variable wakes the followers).
+ */
+#ifndef FP_SERVE_SERVE_H
+#define FP_SERVE_SERVE_H
+
+#include <pthread.h>
+#include <sys/socket.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fastport.h"
+#include "serve/scope.h"
+#include "serve/task.h"
+
+#define SERVE_BODY_MAX (64 * 1024)       /* request bodies: 413 beyond */
+#define SERVE_ID_LEN 32                  /* hex digits of a scan id */
+
+enum scan_state { SCAN_QUEUED, SCAN_RUNNING, SCAN_COMPLETE, SCAN_INTERRUPTED, SCAN_FAILED,
+		  SCAN_NSTATES };
+
+struct serve_event {
+	char *json;      /* one line, no newline */
+	size_t len;
+	int kind;        /* FP_EVENT_* */
+};
+
+struct serve_scan {
+	char id[SERVE_ID_LEN + 1];
+	struct serve_task task;
+	enum scan_state state;
+	bool cancel;                 /* DELETE asked; the worker stops the scan */
+	char created[32], started[32], ended[32]; /* RFC 3339; "" while not yet */
+	char scan_id[64];            /* the library's scan_id (events), "" until known */
+	char error[512];             /* failed: why */
+	fp_scanner_t *scanner;       /* while running */
+	fp_stats_t last;             /* counters when the scan ended */
+	uint64_t findings;           /* port_state and service events */
+	uint64_t events_seen;
+	uint64_t events_dropped;     /* beyond the memory bound (still stored) */
+	size_t events_bytes;
+	struct serve_event *ev;      /* the events kept in memory, in order */
+	size_t nev, capev;
+	struct serve_scan *next;     /* registry order (oldest first) */
+	struct serve_scan *qnext;    /* queue */
+	struct sink_store *sink;     /* while running, when the store is on */
+	uint64_t stored, store_errors;
+};
+
+struct serve_opts {
+	const char *listen;          /* ADDR:PORT */
+	char **allow;
+	size_t nallow;
+	bool allow_reserved;
+	const char *token_file;
+	const char *store_url;       /* "none": no store */
+	const char *tls_cert, *tls_key;
+	uint64_t max_rate;
+	unsigned max_scans;
+	size_t max_events_bytes;     /* per scan, in memory */
+};
+
+struct serve {
+	struct serve_opts o;
+	struct serve_scope *scope;
+	char *token;                 /* NULL: no authentication (loopback only) */
+	size_t token_len;
+	struct store_url *store_url; /* NULL: no store */
+	bool raw_ok;                 /* raw sockets permitted: SYN scans */
+	struct sockaddr_storage addr; /* --listen */
+	char *tls_cert_pem, *tls_key_pem; /* NULL: plain HTTP */
+
+	pthread_mutex_t lock;
+	pthread_cond_t work;         /* a scan was queued, or shutdown */
+	pthread_cond_t events;       /* events appended or a scan ended */
+	struct serve_scan *scans, *last;
+	struct serve_scan *qhead, *qtail;
+	size_t nqueued, nscans;
+	bool shutdown;
+	pthread_t *workers;
+	unsigned nworkers;
+
+	/* Counters of scans that ended (running ones are read live). */
+	uint64_t sent_done, replies_done[4], findings_done, stored_done, store_errors_done;
+	uint64_t http_requests;
+	double start_time;           /* process_start_time_seconds */
+};
+
+/* scans.c */
+int serve_scans_start(struct serve *sv);
+void serve_scans_stop(struct serve *sv);
+/* Creates and queues a scan for a checked task (moved into the scan on
+ * success). Under no lock. 0 and *out; -1 with err (a 400 or 500:
+ * *status says which). */
+int serve_scan_submit(struct serve *sv, struct serve_task *t, struct serve_scan **out,
+		      int *status, char *err, size_t errlen);
+/* The caller holds sv->lock. */
+struct serve_scan *serve_scan_find(struct serve *sv, const char *id);
+struct serve_scan *serve_scan_find_key(struct serve *sv, const char *key);
+void serve_scan_cancel(struct serve *sv, struct serve_scan *sc);
+const char *serve_state_name(enum scan_state st);
+/* The scan's counters now (live while running). Under sv->lock. */
+void serve_scan_stats(const struct serve_scan *sc, fp_stats_t *st);
+
+/* http.c */
+struct MHD_Daemon;
+struct MHD_Daemon *serve_http_start(struct serve *sv, char *err, size_t errlen);
+void serve_now(char buf[static 32]);
+
+#endif
