@@ -83,13 +83,15 @@ int main(void)
 }
 C
 pcflags() { PKG_CONFIG_PATH="$dir/lib/pkgconfig" pkg-config "$@" fastport; }
-# pkg-config's output is a list of words: split on purpose.
+# pkg-config's output is a list of words: split on purpose. The static
+# link takes the archive itself plus what Libs.private names (PCRE2, OpenSSL).
 # shellcheck disable=SC2046
 if command -v pkg-config > /dev/null &&
 	cc -o "$tmp/use-shared" "$tmp/use.c" $(pcflags --cflags) $(pcflags --libs) \
 		-Wl,-rpath,"$dir/lib" 2> "$tmp/cc.log" &&
 	cc -o "$tmp/use-static" "$tmp/use.c" $(pcflags --cflags) "$dir/lib/libfastport.a" \
-		$(pcflags --static --libs-only-other) 2>> "$tmp/cc.log" &&
+		$(pcflags --static --libs-only-other) \
+		$(pcflags --static --libs-only-l | sed 's/-lfastport\b//') 2>> "$tmp/cc.log" &&
 	[ "$("$tmp/use-shared")" = "$("$tmp/use-static")" ]; then
 	echo "verify-dist: links: pkg-config (shared) and libfastport.a (static): $("$tmp/use-static")"
 else
