@@ -76,11 +76,12 @@ PYEOF
 LAB_PIDS+=($!)
 for _ in $(seq 50); do [ -s "$LAB_TMP/ports" ] && break; sleep 0.1; done
 [ -s "$LAB_TMP/ports" ] || die "127.0.0.1 listeners did not start"
-ours=$(tr ' ' '\n' <"$LAB_TMP/ports" | sort -n)
+# comm needs its inputs in the collating order: sort, not sort -n.
+ours=$(tr ' ' '\n' <"$LAB_TMP/ports" | LC_ALL=C sort)
 # Listeners that were there before (any address 127.0.0.1 reaches).
 others() {
 	ss -ltnH | awk '{print $4}' | grep -E '^(127\.|0\.0\.0\.0:|\*:|\[::\]:|\[::ffff:127\.)' |
-		sed 's/.*://' | sort -n -u
+		sed 's/.*://' | LC_ALL=C sort -u
 }
 before=$(others)
 start=$(date +%s.%N)
@@ -90,12 +91,12 @@ timeout -s KILL 120 setpriv --reuid=nobody --regid=nogroup --clear-groups --inh-
 end=$(date +%s.%N)
 echo "127.0.0.1 all 65535 ports as nobody: wall $(echo "$end - $start" | bc) s"
 $PY "$LAB_DIR/truth.py" validate "$out_dir/lo.ndjson"
-got=$(findings "$out_dir/lo.ndjson" | awk '$3 == "open" {print $2}' | sort -n)
+got=$(findings "$out_dir/lo.ndjson" | awk '$3 == "open" {print $2}' | LC_ALL=C sort)
 after=$(others)
-missing=$(comm -23 <(echo "$ours") <(echo "$got"))
-extra=$(comm -13 <(echo "$ours") <(echo "$got") | sort)
-foreign=$(printf '%s\n%s\n' "$before" "$after" | sort -u)
-unexplained=$(comm -23 <(echo "$extra" | grep . || true) <(echo "$foreign"))
+missing=$(LC_ALL=C comm -23 <(echo "$ours") <(echo "$got"))
+extra=$(LC_ALL=C comm -13 <(echo "$ours") <(echo "$got"))
+foreign=$(printf '%s\n%s\n' "$before" "$after" | LC_ALL=C sort -u)
+unexplained=$(LC_ALL=C comm -23 <(echo "$extra" | grep . || true) <(echo "$foreign"))
 echo "ours: $(echo $ours) open: $(echo $got)"
 [ -z "$missing" ] || die "listeners not found open: $missing"
 [ -z "$unexplained" ] || die "open ports without a listener: $unexplained"
