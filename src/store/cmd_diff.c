@@ -108,6 +108,11 @@ static int change_out(const char *json, size_t len, void *ud)
 	return 0;
 }
 
+void cmd_diff_help(FILE *f)
+{
+	cmd_help_body(&cmd, f);
+}
+
 int cmd_diff(int argc, char **argv)
 {
 	const char *url = NULL, *format = "table", *arg;

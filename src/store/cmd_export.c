@@ -71,6 +71,11 @@ static int csv_out(const struct store_event *ev, void *ud)
 	return ferror(stdout) ? 1 : 0;
 }
 
+void cmd_export_help(FILE *f)
+{
+	cmd_help_body(&cmd, f);
+}
+
 int cmd_export(int argc, char **argv)
 {
 	const char *url = NULL, *scan = NULL, *format = "ndjson", *arg;
