@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# The results store on lab scans, with SQLite and with a PostgreSQL server
+# of the test's own (tests/store/pg.sh: a Unix socket in a temporary
+# directory, stopped on exit):
+#  1. a lab scanned with -sV --store, changed (a port opened on one address,
+#     one on another, one over IPv6, one closed, an SSH daemon upgraded, a
+#     TLS certificate replaced), scanned again: the scan's own
+#     exposure_change events and `fastport diff` are exactly those six
+#     changes, the closed one re-probed; every finding stored once;
+#  2. (SQLite) the same lab with 40% of the probes dropped (nft numgen) and
+#     no retries: the ports missed are re-probed (--confirm) and none is
+#     reported closed;
+#  3. SIGKILL in the middle of a stored scan: the store opens, the scan is
+#     interrupted, what was committed is there, the database is consistent;
+#     rerunning it with --scan-id completes it, each finding once;
+#  4. SIGINT with --resume-file, then --resume: the resumed run continues
+#     the same stored scan, which completes with every finding once.
+. "$(dirname "$0")/lib.sh"
+. "$LAB_DIR/../store/pg.sh"
+store_cleanup() {
+	local rc=$?
+	set +e
+	pg_stop >/dev/null 2>&1
+	[ $rc = 0 ] || [ -z "${T_STORE_KEEP:-}" ] || cp -r "$LAB_TMP" "$T_STORE_KEEP"
+	(exit $rc)
+	lab_cleanup
+}
+trap store_cleanup EXIT
+lab_setup
+chmod 755 "$LAB_TMP"
+pg_start "$LAB_TMP/pg" >/dev/null || die "PostgreSQL did not start"
+SQ="sqlite:$LAB_TMP/store.db"
+PG=$PG_URL
+
+count() { # URL SQL: one number
+	case $1 in
+	sqlite:*) sqlite3 "${1#sqlite:}" "$2" ;;
+	*) pg_psql -c "$2" ;;
+	esac
+}
+
+# The changing part of the lab: responders and nft rules in the target.
+for v in a b; do
+	openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 30 -subj "/CN=lab-$v.example" \
+		-keyout "$LAB_TMP/$v.key" -out "$LAB_TMP/$v.pem" 2>/dev/null || die "openssl req"
+	chmod 644 "$LAB_TMP/$v.key"
+done
+RESP=() # the responders' own pids (ip netns exec may fork)
+responders() { # SPEC...: starts one store_lab.py, waits until its ports listen
+	local out=$LAB_TMP/resp.${#RESP[@]}.out pid
+	in_t "$PY" "$LAB_DIR/store_lab.py" "$@" >"$out" 2>&1 &
+	pid=$!
+	LAB_PIDS+=($pid)
+	for _ in $(seq 100); do
+		if grep -q '^ready ' "$out"; then
+			RESP+=($(sed -n 's/^ready //p' "$out"))
+			return 0
+		fi
+		[ -d /proc/$pid ] && ! grep -q '^State:.*Z' /proc/$pid/status || break
+		sleep 0.1
+	done
+	die "store_lab.py did not start: $(cat "$out")"
+}
+state_a() {
+	lab_nft <<-'NFT'
+	table inet fpstore {
+		chain in {
+			type filter hook input priority 0; policy accept;
+			ip daddr 198.19.1.5 tcp dport 80 reject with tcp reset
+			ip6 daddr 2001:2:0:1::12 tcp dport 80 reject with tcp reset
+			tcp dport 8080 reject with tcp reset
+			ip daddr != 198.19.1.2 tcp dport 2222 reject with tcp reset
+			ip6 daddr ::/0 tcp dport { 2222, 8443 } reject with tcp reset
+			ip daddr != 198.19.1.4 tcp dport 8443 reject with tcp reset
+		}
+	}
+	NFT
+}
+state_b() {
+	in_t nft delete table inet fpstore
+	lab_nft <<-'NFT'
+	table inet fpstore {
+		chain in {
+			type filter hook input priority 0; policy accept;
+			ip daddr 198.19.1.7 tcp dport 22 reject with tcp reset
+			ip daddr != 198.19.1.3 tcp dport 8080 reject with tcp reset
+			ip6 daddr ::/0 tcp dport 8080 reject with tcp reset
+			ip daddr != 198.19.1.2 tcp dport 2222 reject with tcp reset
+			ip6 daddr ::/0 tcp dport { 2222, 8443 } reject with tcp reset
+			ip daddr != 198.19.1.4 tcp dport 8443 reject with tcp reset
+		}
+	}
+	NFT
+}
+responders banner:22:SSH-2.0-OpenSSH_9.2p1 http:80:nginx/1.22.1 http:8080:lab-8080
+base=${RESP[0]}
+responders "banner:2222:SSH-2.0-OpenSSH_8.4p1 Debian-5+deb11u1" \
+	"tls:8443:$LAB_TMP/a.pem:$LAB_TMP/a.key"
+old=${RESP[1]}
+state_a
+
+TARGETS=(198.19.1.0/29 2001:2:0:1::10-2001:2:0:1::13)
+PORTS=22,80,2222,8080,8443
+lab_scan() { # URL OUT [ARGS...]
+	local url=$1 out=$2
+	shift 2
+	scan "${TARGETS[@]}" -p $PORTS --allow-reserved --rate 5000 --retries 2 --wait 1 -sV \
+		--sv-timeout 3 --telemetry 0 --quiet --store "$url" -o "$out" "$@"
+}
+for url in "$SQ" "$PG"; do
+	b=${url%%:*}
+	lab_scan "$url" "$LAB_TMP/$b.1.ndjson" || die "$b: first scan failed"
+done
+
+# The lab changes: state B, and the SSH daemon and the TLS certificate.
+kill "$old"
+while kill -0 "$old" 2>/dev/null; do sleep 0.1; done
+state_b
+responders "banner:2222:SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u2" \
+	"tls:8443:$LAB_TMP/b.pem:$LAB_TMP/b.key"
+
+want=$(printf '%s\n' "closed 198.19.1.7 tcp/22 closed" "opened 198.19.1.3 tcp/8080 -" \
+	"opened 198.19.1.5 tcp/80 -" "opened 2001:2:0:1::12 tcp/80 -" \
+	"service_changed 198.19.1.2 tcp/2222 version" \
+	"service_changed 198.19.1.4 tcp/8443 cert_sha256" | sort)
+# One line per exposure_change event: change, port, what the re-probe
+# found (closed) or what changed (service_changed).
+changes() {
+	"$PY" -c '
+import json, sys
+for line in sys.stdin:
+    e = json.loads(line)
+    if e.get("kind") != "exposure_change":
+        continue
+    t = e["target"]
+    extra = "-"
+    if e["change"] == "closed":
+        extra = e["after"].get("confirmed", "none")
+    elif e["change"] == "service_changed":
+        extra = ",".join(e["changed"])
+    print(e["change"], t["ip"], "%s/%d" % (t["protocol"], t["port"]), extra)
+' | sort
+}
+for url in "$SQ" "$PG"; do
+	b=${url%%:*}
+	lab_scan "$url" "$LAB_TMP/$b.2.ndjson" || die "$b: second scan failed"
+	got=$(changes <"$LAB_TMP/$b.2.ndjson")
+	[ "$got" = "$want" ] || die "$b: the scan's exposure_change events are not the lab's changes:
+$got
+wanted:
+$want"
+	"$FASTPORT" diff --store "$url" --format ndjson >"$LAB_TMP/$b.diff" || die "$b: diff failed"
+	got=$(changes <"$LAB_TMP/$b.diff")
+	[ "$got" = "$want" ] || die "$b: fastport diff is not the lab's changes: $got"
+	[ "$(grep exposure_change "$LAB_TMP/$b.2.ndjson" | sort)" = "$(sort "$LAB_TMP/$b.diff")" ] ||
+		die "$b: fastport diff and the scan's own events differ"
+	"$FASTPORT" diff --store "$url" | tail -n 1 | grep -qx "6 changes: 3 opened, 1 closed, 2 service changed" ||
+		die "$b: the diff table's summary"
+	# Every finding of the scan stored once, and nothing else.
+	id=$(head -n 1 "$LAB_TMP/$b.2.ndjson" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["scan_id"])')
+	n=$(grep -cE '"kind":"(port_state|service)"' "$LAB_TMP/$b.2.ndjson")
+	[ "$(count "$url" "SELECT COUNT(*) FROM findings WHERE scan_id = '$id'")" = "$n" ] ||
+		die "$b: the store does not hold the $n findings of scan $id once each"
+	[ "$(count "$url" "SELECT state FROM scans WHERE scan_id = '$id'")" = complete ] ||
+		die "$b: scan $id is not complete"
+	echo "$b: the six lab changes, exactly; $n findings stored once"
+done
+
+# 2. Loss: 40% of the probes dropped, no retries; the missed ports are
+# re-probed up to 12 times (a port lost every time: 0.4^12 = 1.7e-5).
+lab_nft <<'NFT'
+table inet fploss {
+	chain pre {
+		type filter hook prerouting priority -400; policy accept;
+		ip saddr 198.18.0.1 tcp flags syn numgen random mod 100 < 40 drop
+		ip6 saddr 2001:2::1 tcp flags syn numgen random mod 100 < 40 drop
+	}
+}
+NFT
+scan "${TARGETS[@]}" -p $PORTS --allow-reserved --rate 5000 --retries 0 --wait 1 --telemetry 0 \
+	--quiet --store "$SQ" --confirm 12 -o "$LAB_TMP/loss.ndjson" 2>"$LAB_TMP/loss.err" ||
+	die "the scan under loss failed: $(cat "$LAB_TMP/loss.err")"
+in_t nft delete table inet fploss
+id=$(head -n 1 "$LAB_TMP/loss.ndjson" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["scan_id"])')
+grep -q '"change":"closed"' "$LAB_TMP/loss.ndjson" &&
+	die "loss made closed changes: $(grep '"change":"closed"' "$LAB_TMP/loss.ndjson")"
+reprobed=$(count "$SQ" "SELECT COUNT(*) FROM confirmations WHERE scan_id = '$id' AND state = 'open'")
+missed=$(count "$SQ" "SELECT COUNT(*) FROM confirmations WHERE scan_id = '$id'")
+# Of 22 open ports, each missed with probability 0.4: none missed 1.3e-5.
+[ "$missed" -gt 0 ] || die "no port was missed at 40% loss: the loss rules did not apply"
+[ "$reprobed" = "$missed" ] || die "$missed ports missed, only $reprobed found open again"
+echo "loss: $missed open ports missed by the scan, all found open by the re-probe, no closed change"
+
+# 3. SIGKILL mid-scan, and 4. SIGINT then --resume, on both stores; the
+# whole /19 answers on 22 and 80 (the base responder listens everywhere).
+# The scan is killed once some batches are committed (polled, not timed).
+wait_findings() { # URL MIN PID: sets SEEN, the findings committed then
+	for _ in $(seq 1200); do
+		SEEN=$(count "$1" "SELECT COUNT(*) FROM findings" 2>/dev/null || echo 0)
+		[ "$SEEN" -ge "$2" ] && return 0
+		kill -0 "$3" 2>/dev/null || die "the scan ended before it could be stopped"
+		sleep 0.05
+	done
+	die "no findings were committed"
+}
+net=32
+for url in "$SQ" "$PG"; do
+	b=${url%%:*}
+	for sig in KILL INT; do
+		net=$((net + 32))
+		range=198.19.$net.0/19
+		before=$(count "$url" "SELECT COUNT(*) FROM findings")
+		args=("$range" -p 22,80 --allow-reserved --rate 3000 --retries 1 --wait 1 --telemetry 0
+			--quiet --store "$url" --confirm 0)
+		[ $sig = INT ] && args+=(--resume-file "$LAB_TMP/resume.$b")
+		# ip netns exec execs: $! is fastport itself.
+		ip netns exec "$NS_S" "$FASTPORT" "${args[@]}" -o "$LAB_TMP/kill.ndjson" \
+			2>"$LAB_TMP/kill.err" &
+		pid=$!
+		wait_findings "$url" $((before + 2000)) $pid
+		kill -$sig $pid
+		wait $pid 2>/dev/null && rc=0 || rc=$?
+		id=$(head -n 1 "$LAB_TMP/kill.ndjson" | "$PY" -c 'import json,sys; print(json.load(sys.stdin)["scan_id"])')
+		have=$(count "$url" "SELECT COUNT(*) FROM findings WHERE scan_id = '$id'")
+		# What was committed before the signal is all there.
+		[ "$have" -ge $((SEEN - before)) ] ||
+			die "$b: $((SEEN - before)) findings were committed before SIG$sig, $have remain"
+		"$FASTPORT" scans --store "$url" >"$LAB_TMP/scans" || die "$b: scans after SIG$sig"
+		grep -q "^$id  interrupted " "$LAB_TMP/scans" ||
+			die "$b: scan $id is not interrupted after SIG$sig: $(cat "$LAB_TMP/scans")"
+		if [ $sig = KILL ]; then
+			[ $rc = 137 ] || die "$b: the scan was not killed (exit $rc)"
+			case $url in sqlite:*) [ "$(sqlite3 "${url#sqlite:}" 'PRAGMA integrity_check')" = ok ] ||
+				die "$b: the database is not consistent after SIGKILL" ;;
+			esac
+			rerun=(--scan-id "$id")
+		else
+			[ $rc = 0 ] || die "$b: SIGINT: exit $rc: $(cat "$LAB_TMP/kill.err")"
+			[ -s "$LAB_TMP/resume.$b" ] || die "$b: no resume state after SIGINT"
+			rerun=(--resume "$LAB_TMP/resume.$b")
+		fi
+		[ "$have" -gt 0 ] && [ "$have" -lt 16384 ] || die "$b: $have findings after SIG$sig"
+		in_s timeout -s KILL 120 "$FASTPORT" "${args[@]}" "${rerun[@]}" \
+			-o "$LAB_TMP/rerun.ndjson" 2>"$LAB_TMP/rerun.err" ||
+			die "$b: the rerun failed: $(cat "$LAB_TMP/rerun.err")"
+		grep -q "\"scan_id\":\"$id\"" "$LAB_TMP/rerun.ndjson" || die "$b: the rerun has another scan id"
+		[ "$(count "$url" "SELECT state FROM scans WHERE scan_id = '$id'")" = complete ] ||
+			die "$b: scan $id is not complete after the rerun"
+		all=$(count "$url" "SELECT COUNT(*) FROM findings WHERE scan_id = '$id'")
+		distinct=$(count "$url" "SELECT COUNT(*) FROM (SELECT DISTINCT addr, port FROM findings WHERE scan_id = '$id') x")
+		[ "$all" = 16384 ] && [ "$distinct" = 16384 ] ||
+			die "$b: scan $id holds $all findings ($distinct distinct), not the 16384 of the lab"
+		echo "$b: SIG$sig after $have findings: interrupted and consistent; the ${rerun[0]} run completed scan $id with 16384 findings, each once"
+	done
+done
+echo "t_store: ok"
