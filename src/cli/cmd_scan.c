@@ -19,6 +19,7 @@
 #include "cli/sandbox.h"
 #ifdef FP_STORE
 #include "cli/scan_store.h"
+#include "store/nmap_xml.h"
 #endif
 
 enum opt_id {
@@ -29,7 +30,7 @@ enum opt_id {
 	OPT_UDP_PAYLOAD, OPT_UDP_PAYLOAD_FILE, OPT_USER, OPT_NO_DROP, OPT_RESUME, OPT_RESUME_FILE,
 	OPT_PIN_CPUS,
 	OPT_SEND_PATH, OPT_SERVICE_SCAN, OPT_SV_CONCURRENCY, OPT_SV_TIMEOUT, OPT_SV_DB,
-	OPT_STORE, OPT_CONFIRM, OPT_SCAN_ID,
+	OPT_STORE, OPT_CONFIRM, OPT_SCAN_ID, OPT_XML_OUTPUT,
 };
 
 /* The one table of the scan's options: parsing and the usage text both come from it. */
@@ -45,7 +46,8 @@ static const struct cli_opt {
 	{ "retries", OPT_RETRIES, "N", "extra probes per target when no answer came (default 1)" },
 	{ "wait", OPT_WAIT, "SEC", "longest cooldown after the last probe (default 5)" },
 	{ "output", OPT_OUTPUT, "FILE", "write events to FILE (default: standard output)" },
-	{ "format", OPT_FORMAT, "FMT", "ndjson (threat_event_v1, default) or list" },
+	{ "format", OPT_FORMAT, "FMT", "ndjson (threat_event_v1, default), list or nmap-xml" },
+	{ "xml-output", OPT_XML_OUTPUT, "FILE", "also write nmap's XML output to FILE (also -oX FILE)" },
 	{ "states", OPT_STATES, "LIST", "states to report: open,closed,filtered,open|filtered,all (default open)" },
 	{ "udp-payload", OPT_UDP_PAYLOAD, "PORT:HEX", "send these bytes to UDP PORT instead of the built-in payload" },
 	{ "udp-payload-file", OPT_UDP_PAYLOAD_FILE, "FILE", "UDP payloads from FILE: lines 'PORT HEX' or 'PORT:HEX'" },
@@ -252,6 +254,8 @@ struct cli_run {
 	bool store_failed;
 #ifdef FP_STORE
 	struct scan_store *store;
+	struct nmap_xml *xml;
+	bool xml_failed;
 #endif
 	bool want_progress;
 	bool pg_started;
@@ -322,6 +326,8 @@ static int cli_event(const fp_event_t *ev, void *arg)
 	struct cli_run *run = arg;
 
 #ifdef FP_STORE
+	if (run->xml && !run->xml_failed && nmap_xml_event(run->xml, ev->json, ev->json_len) < 0)
+		run->xml_failed = true;
 	if (run->store && scan_store_event(run->store, ev->json, ev->json_len) < 0) {
 		run->store_failed = true;
 		return 1;
@@ -479,8 +485,11 @@ int cmd_scan(int argc, char **argv)
 	char **excl = NULL, **exclfiles = NULL, **lists = NULL, **udpp = NULL, **udpf = NULL;
 	size_t nexcl = 0, nexclfiles = 0, nlists = 0, nudpp = 0, nudpf = 0;
 	const char *ports = NULL, *outpath = NULL, *user = NULL, *resume = NULL, *resume_out = NULL;
-	const char *store_url = NULL, *scan_id = NULL;
+	const char *store_url = NULL, *scan_id = NULL, *xml_path = NULL;
 	long confirm = -1;
+	bool xml_out = false;
+	FILE *xml_files[2] = { NULL, NULL }; /* --format nmap-xml, -oX */
+	char *cmdline = NULL;
 	fp_config_t cfg;
 	fp_scanner_t *s;
 	int c, ret, quiet = 0, n = 0, outfd = STDOUT_FILENO, resfd = -1;
@@ -500,7 +509,20 @@ int cmd_scan(int argc, char **argv)
 	}
 	lopts[sizeof(cli_opts) / sizeof(cli_opts[0])] = (struct option){ 0 };
 	shorts[n] = '\0';
-	/* nmap's -iL and -sV are one option each (-iL is not -i with "L"). */
+	/* The command line as given, for nmap XML's <nmaprun args>. */
+	{
+		size_t len = strlen(CLI_PROG) + 1;
+
+		for (int i = 1; i < argc; i++)
+			len += strlen(argv[i]) + 1;
+		cmdline = malloc(len);
+		if (!cmdline)
+			fatalx(1, "out of memory");
+		strcpy(cmdline, CLI_PROG);
+		for (int i = 1; i < argc; i++)
+			strcat(strcat(cmdline, " "), argv[i]);
+	}
+	/* nmap's -iL, -sV and -oX are one option each (-iL is not -i with "L"). */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--"))
 			break;
@@ -508,6 +530,8 @@ int cmd_scan(int argc, char **argv)
 			argv[i] = (char *)"--input-list";
 		else if (!strcmp(argv[i], "-sV"))
 			argv[i] = (char *)"--service-scan";
+		else if (!strcmp(argv[i], "-oX"))
+			argv[i] = (char *)"--xml-output";
 	}
 	excl = calloc((size_t)argc, sizeof(*excl));
 	exclfiles = calloc((size_t)argc, sizeof(*exclfiles));
@@ -527,13 +551,17 @@ int cmd_scan(int argc, char **argv)
 		case OPT_WAIT: cfg.wait_ms = parse_seconds_ms("wait", optarg, 3600); break;
 		case OPT_OUTPUT: outpath = optarg; break;
 		case OPT_FORMAT:
+			xml_out = false;
 			if (!strcmp(optarg, "ndjson") || !strcmp(optarg, "json"))
 				cfg.out_format = FP_FORMAT_NDJSON;
 			else if (!strcmp(optarg, "list"))
 				cfg.out_format = FP_FORMAT_LIST;
+			else if (!strcmp(optarg, "nmap-xml"))
+				xml_out = true;
 			else
-				fatalx(EXIT_USAGE, "--format: unknown format '%s' (ndjson, list)", optarg);
+				fatalx(EXIT_USAGE, "--format: unknown format '%s' (ndjson, list, nmap-xml)", optarg);
 			break;
+		case OPT_XML_OUTPUT: xml_path = optarg; break;
 		case OPT_STATES: cfg.states = parse_states(optarg); break;
 		case OPT_EXCLUDE: excl[nexcl++] = optarg; break;
 		case OPT_UDP_PAYLOAD: udpp[nudpp++] = optarg; break;
@@ -601,6 +629,10 @@ int cmd_scan(int argc, char **argv)
 		fatalx(EXIT_USAGE, "no targets given");
 	if ((confirm >= 0 || scan_id) && !store_url)
 		fatalx(EXIT_USAGE, "--confirm and --scan-id need --store");
+#ifndef FP_STORE
+	if (xml_out || xml_path)
+		fatalx(EXIT_USAGE, "nmap XML output needs a fastport built with the store (STORE=1)");
+#endif
 
 	/* Every file is opened now: the sandbox forbids it once the scan's
 	 * sockets are open. The state to continue is read first, so --resume
@@ -615,6 +647,28 @@ int cmd_scan(int argc, char **argv)
 			fatalx(1, "cannot open '%s': %s", outpath, strerror(errno));
 	}
 	cfg.out_fd = outfd;
+#ifdef FP_STORE
+	/* nmap XML is written when the scan ends (hosts are grouped), by
+	 * stdio on files opened now; their buffers are set up now too (the
+	 * C library would fstat the file on the first write). */
+	if (xml_out) {
+		xml_files[0] = outfd == STDOUT_FILENO ? stdout : fdopen(outfd, "w");
+		cfg.out_fd = -1;
+	}
+	if (xml_path) {
+		xml_files[1] = !strcmp(xml_path, "-") ? stdout : fopen(xml_path, "we");
+		if (!xml_files[1])
+			fatalx(1, "--xml-output: cannot open '%s': %s", xml_path, strerror(errno));
+	}
+	for (int i = 0; i < 2; i++)
+		if (xml_files[i] && setvbuf(xml_files[i], NULL, _IOFBF, 1 << 16) != 0)
+			fatalx(1, "out of memory");
+	if (xml_out || xml_path) {
+		run.xml = nmap_xml_new(cmdline, ports ? ports : SCAN_DEFAULT_PORTS);
+		if (!run.xml || (xml_out && !xml_files[0]))
+			fatalx(1, "out of memory");
+	}
+#endif
 
 	if (cfg.connect && cfg.send_path != FP_SEND_AUTO)
 		fatalx(EXIT_USAGE, "--send-path: a connect() scan sends through the kernel's TCP stack");
@@ -645,14 +699,13 @@ int cmd_scan(int argc, char **argv)
 			.allow_reserved = cfg.allow_reserved, .confirm = confirm < 0 ? 2 : (unsigned)confirm,
 			.scan_id = scan_id, .resume_fd = resfd, .shard = cfg.shard,
 			.shard_count = cfg.shard_count, .out_fd = outfd,
-			.list = cfg.out_format == FP_FORMAT_LIST,
+			.list = cfg.out_format == FP_FORMAT_LIST, .quiet_out = xml_out,
 		};
 
 		run.store = scan_store_open(&so, &cfg.scan_id);
 	}
 #endif
-	/* The confirmation helper scans with the same settings. */
-	cfg.on_event = store_url ? cli_event : NULL;
+	cfg.on_event = store_url || xml_out || xml_path ? cli_event : NULL;
 	cfg.on_ready = cli_ready;
 	cfg.userdata = &run;
 	ret = fp_scanner_new(&cfg, &s, errbuf, sizeof(errbuf));
@@ -763,8 +816,28 @@ int cmd_scan(int argc, char **argv)
 			free(lists);
 			free(udpp);
 			free(udpf);
+			free(cmdline);
 			return code;
 		}
+	}
+	/* nmap XML: the whole document now (hosts are grouped). */
+	if (run.xml) {
+		for (int i = 0; i < 2 && ret == 0; i++) {
+			FILE *f = xml_files[i];
+			const char *name = i ? xml_path : outpath ? outpath : "standard output";
+
+			if (!f)
+				continue;
+			if (run.xml_failed || nmap_xml_write(run.xml, f) < 0 || fflush(f) != 0)
+				fatalx(1, "writing nmap XML to %s: %s", name,
+				       run.xml_failed ? "out of memory" : strerror(errno));
+			if (f != stdout && fclose(f) != 0)
+				fatalx(1, "closing %s: %s", name, strerror(errno));
+			if (f != stdout && i == 0)
+				outfd = STDOUT_FILENO; /* closed with its stream */
+		}
+		nmap_xml_free(run.xml);
+		run.xml = NULL;
 	}
 #endif
 	if (ret < 0) {
@@ -786,6 +859,7 @@ int cmd_scan(int argc, char **argv)
 		free(lists);
 		free(udpp);
 		free(udpf);
+		free(cmdline);
 		return code;
 	}
 	if (resfd >= 0) {
@@ -811,5 +885,6 @@ done:
 	free(lists);
 	free(udpp);
 	free(udpf);
+	free(cmdline);
 	return 0;
 }

@@ -22,6 +22,9 @@
 
 #include "store/store.h"
 
+/* The scanner's own list when no -p is given (src/engine/api.c). */
+#define SCAN_DEFAULT_PORTS "21,22,23,25,53,80,110,111,135,139,143,443,445,993,995,1723,3306,3389,5900,8080"
+
 struct scan_store_opts {
 	const char *url;
 	const char *const *targets;       /* the operands (specs) */

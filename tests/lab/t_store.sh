@@ -17,6 +17,7 @@
 #     the same stored scan, which completes with every finding once.
 . "$(dirname "$0")/lib.sh"
 . "$LAB_DIR/../store/pg.sh"
+. "$LAB_DIR/store_lib.sh"
 store_cleanup() {
 	local rc=$?
 	set +e
@@ -39,118 +40,32 @@ count() { # URL SQL: one number
 	esac
 }
 
-# The changing part of the lab: responders and nft rules in the target.
-for v in a b; do
-	openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 30 -subj "/CN=lab-$v.example" \
-		-keyout "$LAB_TMP/$v.key" -out "$LAB_TMP/$v.pem" 2>/dev/null || die "openssl req"
-	chmod 644 "$LAB_TMP/$v.key"
-done
-RESP=() # the responders' own pids (ip netns exec may fork)
-responders() { # SPEC...: starts one store_lab.py, waits until its ports listen
-	local out=$LAB_TMP/resp.${#RESP[@]}.out pid
-	in_t "$PY" "$LAB_DIR/store_lab.py" "$@" >"$out" 2>&1 &
-	pid=$!
-	LAB_PIDS+=($pid)
-	for _ in $(seq 100); do
-		if grep -q '^ready ' "$out"; then
-			RESP+=($(sed -n 's/^ready //p' "$out"))
-			return 0
-		fi
-		[ -d /proc/$pid ] && ! grep -q '^State:.*Z' /proc/$pid/status || break
-		sleep 0.1
-	done
-	die "store_lab.py did not start: $(cat "$out")"
-}
-state_a() {
-	lab_nft <<-'NFT'
-	table inet fpstore {
-		chain in {
-			type filter hook input priority 0; policy accept;
-			ip daddr 198.19.1.5 tcp dport 80 reject with tcp reset
-			ip6 daddr 2001:2:0:1::12 tcp dport 80 reject with tcp reset
-			tcp dport 8080 reject with tcp reset
-			ip daddr != 198.19.1.2 tcp dport 2222 reject with tcp reset
-			ip6 daddr ::/0 tcp dport { 2222, 8443 } reject with tcp reset
-			ip daddr != 198.19.1.4 tcp dport 8443 reject with tcp reset
-		}
-	}
-	NFT
-}
-state_b() {
-	in_t nft delete table inet fpstore
-	lab_nft <<-'NFT'
-	table inet fpstore {
-		chain in {
-			type filter hook input priority 0; policy accept;
-			ip daddr 198.19.1.7 tcp dport 22 reject with tcp reset
-			ip daddr != 198.19.1.3 tcp dport 8080 reject with tcp reset
-			ip6 daddr ::/0 tcp dport 8080 reject with tcp reset
-			ip daddr != 198.19.1.2 tcp dport 2222 reject with tcp reset
-			ip6 daddr ::/0 tcp dport { 2222, 8443 } reject with tcp reset
-			ip daddr != 198.19.1.4 tcp dport 8443 reject with tcp reset
-		}
-	}
-	NFT
-}
-responders banner:22:SSH-2.0-OpenSSH_9.2p1 http:80:nginx/1.22.1 http:8080:lab-8080
-base=${RESP[0]}
-responders "banner:2222:SSH-2.0-OpenSSH_8.4p1 Debian-5+deb11u1" \
-	"tls:8443:$LAB_TMP/a.pem:$LAB_TMP/a.key"
-old=${RESP[1]}
-state_a
-
-TARGETS=(198.19.1.0/29 2001:2:0:1::10-2001:2:0:1::13)
-PORTS=22,80,2222,8080,8443
+store_lab_a
 lab_scan() { # URL OUT [ARGS...]
 	local url=$1 out=$2
 	shift 2
-	scan "${TARGETS[@]}" -p $PORTS --allow-reserved --rate 5000 --retries 2 --wait 1 -sV \
+	scan "${STORE_TARGETS[@]}" -p $STORE_PORTS --allow-reserved --rate 5000 --retries 2 --wait 1 -sV \
 		--sv-timeout 3 --telemetry 0 --quiet --store "$url" -o "$out" "$@"
 }
 for url in "$SQ" "$PG"; do
 	b=${url%%:*}
-	lab_scan "$url" "$LAB_TMP/$b.1.ndjson" || die "$b: first scan failed"
+	lab_scan "$url" "$LAB_TMP/$b.1.ndjson" -oX "$LAB_TMP/$b.1.xml" || die "$b: first scan failed"
 done
 
-# The lab changes: state B, and the SSH daemon and the TLS certificate.
-kill "$old"
-while kill -0 "$old" 2>/dev/null; do sleep 0.1; done
-state_b
-responders "banner:2222:SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u2" \
-	"tls:8443:$LAB_TMP/b.pem:$LAB_TMP/b.key"
+# The lab changes.
+store_lab_b
 
-want=$(printf '%s\n' "closed 198.19.1.7 tcp/22 closed" "opened 198.19.1.3 tcp/8080 -" \
-	"opened 198.19.1.5 tcp/80 -" "opened 2001:2:0:1::12 tcp/80 -" \
-	"service_changed 198.19.1.2 tcp/2222 version" \
-	"service_changed 198.19.1.4 tcp/8443 cert_sha256" | sort)
-# One line per exposure_change event: change, port, what the re-probe
-# found (closed) or what changed (service_changed).
-changes() {
-	"$PY" -c '
-import json, sys
-for line in sys.stdin:
-    e = json.loads(line)
-    if e.get("kind") != "exposure_change":
-        continue
-    t = e["target"]
-    extra = "-"
-    if e["change"] == "closed":
-        extra = e["after"].get("confirmed", "none")
-    elif e["change"] == "service_changed":
-        extra = ",".join(e["changed"])
-    print(e["change"], t["ip"], "%s/%d" % (t["protocol"], t["port"]), extra)
-' | sort
-}
+want=$STORE_CHANGES
 for url in "$SQ" "$PG"; do
 	b=${url%%:*}
-	lab_scan "$url" "$LAB_TMP/$b.2.ndjson" || die "$b: second scan failed"
-	got=$(changes <"$LAB_TMP/$b.2.ndjson")
+	lab_scan "$url" "$LAB_TMP/$b.2.ndjson" -oX "$LAB_TMP/$b.2.xml" || die "$b: second scan failed"
+	got=$(store_changes <"$LAB_TMP/$b.2.ndjson")
 	[ "$got" = "$want" ] || die "$b: the scan's exposure_change events are not the lab's changes:
 $got
 wanted:
 $want"
 	"$FASTPORT" diff --store "$url" --format ndjson >"$LAB_TMP/$b.diff" || die "$b: diff failed"
-	got=$(changes <"$LAB_TMP/$b.diff")
+	got=$(store_changes <"$LAB_TMP/$b.diff")
 	[ "$got" = "$want" ] || die "$b: fastport diff is not the lab's changes: $got"
 	[ "$(grep exposure_change "$LAB_TMP/$b.2.ndjson" | sort)" = "$(sort "$LAB_TMP/$b.diff")" ] ||
 		die "$b: fastport diff and the scan's own events differ"
@@ -164,6 +79,26 @@ $want"
 	[ "$(count "$url" "SELECT state FROM scans WHERE scan_id = '$id'")" = complete ] ||
 		die "$b: scan $id is not complete"
 	echo "$b: the six lab changes, exactly; $n findings stored once"
+	# nmap XML of both scans: valid against nmap's DTD, read by
+	# python-libnmap as the events say, and nmap's ndiff finds the lab's
+	# changes in it, nothing else. The store's export says the same.
+	for n in 1 2; do
+		xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$LAB_TMP/$b.$n.xml" ||
+			die "$b: scan $n's nmap XML is not valid against nmap.dtd"
+		/usr/bin/python3 "$LAB_DIR/nmap_xml_check.py" truth - "$LAB_TMP/$b.$n.xml" \
+			"$LAB_TMP/$b.$n.ndjson" || die "$b: python-libnmap does not read scan $n as its events"
+	done
+	"$FASTPORT" export --store "$url" --scan "$id" --format nmap-xml >"$LAB_TMP/$b.export.xml" ||
+		die "$b: export --format nmap-xml failed"
+	xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$LAB_TMP/$b.export.xml" ||
+		die "$b: the exported nmap XML is not valid against nmap.dtd"
+	/usr/bin/python3 "$LAB_DIR/nmap_xml_check.py" same "$LAB_TMP/$b.2.xml" "$LAB_TMP/$b.export.xml" ||
+		die "$b: the exported nmap XML differs from the scan's"
+	got=$(/usr/bin/python3 "$LAB_DIR/nmap_xml_check.py" ndiff "$LAB_TMP/$b.1.xml" "$LAB_TMP/$b.2.xml" |
+		sed 's/^closed \(.*\) -$/closed \1 closed/') || die "$b: ndiff failed"
+	[ "$got" = "$want" ] || die "$b: ndiff between the scans' nmap XML is not the lab's changes:
+$got"
+	echo "$b: nmap XML valid, read right by python-libnmap; ndiff reports the six changes"
 done
 
 # 2. Loss: 40% of the probes dropped, no retries; the missed ports are
@@ -177,7 +112,7 @@ table inet fploss {
 	}
 }
 NFT
-scan "${TARGETS[@]}" -p $PORTS --allow-reserved --rate 5000 --retries 0 --wait 1 --telemetry 0 \
+scan "${STORE_TARGETS[@]}" -p $STORE_PORTS --allow-reserved --rate 5000 --retries 0 --wait 1 --telemetry 0 \
 	--quiet --store "$SQ" --confirm 12 -o "$LAB_TMP/loss.ndjson" 2>"$LAB_TMP/loss.err" ||
 	die "the scan under loss failed: $(cat "$LAB_TMP/loss.err")"
 in_t nft delete table inet fploss
