@@ -35,10 +35,10 @@ static const struct cli_cmd {
 #ifdef FP_STORE
 	{ "scans", cmd_scans, "--store URL [--scope KEY] [--format table|ndjson]",
 	  "list the scans kept in a store", cmd_scans_help },
-	{ "diff", cmd_diff, "--store URL [--from SCAN] [--to SCAN] [--format table|ndjson]",
+	{ "diff", cmd_diff, "--store URL [--from SCAN] [--to SCAN] [--format table|ndjson|ocsf]",
 	  "exposure changes between two complete scans of one scope", cmd_diff_help },
 	{ "export", cmd_export, "--store URL --scan ID [--format ndjson|csv|nmap-xml|ocsf]",
-	  "write a stored scan's events, findings or nmap XML", cmd_export_help },
+	  "write a stored scan as events, CSV, nmap XML or OCSF", cmd_export_help },
 #endif
 	{ "help", cmd_help, "[COMMAND]", "show this help, or the options of COMMAND", NULL },
 	{ "version", cmd_version, "", "print the version and build identity", NULL },

@@ -6,20 +6,22 @@
 #include "cmd.h"
 #include "cmd_common.h"
 #include "nmap_xml.h"
+#include "ocsf.h"
 
 enum { O_STORE = 256, O_SCAN, O_FORMAT };
 
 static const struct cmd_opt opts[] = {
 	{ "store", O_STORE, "URL", "the store: sqlite:PATH, sqlite: or postgresql://..." },
 	{ "scan", O_SCAN, "ID", "the scan (a unique prefix of at least 4 characters will do)" },
-	{ "format", O_FORMAT, "FMT", "ndjson (every stored event, default), csv (findings) or nmap-xml" },
+	{ "format", O_FORMAT, "FMT", "ndjson (every stored event, default), csv (findings), nmap-xml or ocsf" },
 };
 
 static const struct cmd cmd = {
-	"export", "--store URL --scan ID [--format ndjson|csv|nmap-xml]",
+	"export", "--store URL --scan ID [--format ndjson|csv|nmap-xml|ocsf]",
 	"Writes a stored scan: its threat_event_v1 events as stored (ndjson), one CSV\n"
-	"row per finding, or nmap's XML output (as nmap -oX writes it: for ndiff and\n"
-	"the tools that read nmap's results).",
+	"row per finding, nmap's XML output (as nmap -oX writes it: for ndiff and the\n"
+	"tools that read nmap's results), or OCSF 1.1 events (Scan Activity, Network\n"
+	"Activity, Software Inventory Info; docs/STORE.md has the mapping).",
 	opts, sizeof(opts) / sizeof(opts[0]),
 };
 
@@ -81,6 +83,13 @@ out:
 	free(args);
 	free(so.desc);
 	return ret;
+}
+
+static int ocsf_out(const struct store_event *ev, void *ud)
+{
+	if (!ev->json)
+		return 0;
+	return ocsf_write(ud, ev->json, ev->json_len, stdout) < 0 ? 1 : 0;
 }
 
 static int ndjson_out(const struct store_event *ev, void *ud)
@@ -164,8 +173,9 @@ int cmd_export(int argc, char **argv)
 		cmd_err("export: --scan ID is required (see fastport scans)");
 		return EXIT_USAGE;
 	}
-	if (strcmp(format, "ndjson") && strcmp(format, "csv") && strcmp(format, "nmap-xml")) {
-		cmd_err("export: --format: unknown format '%s' (ndjson, csv, nmap-xml)", format);
+	if (strcmp(format, "ndjson") && strcmp(format, "csv") && strcmp(format, "nmap-xml") &&
+	    strcmp(format, "ocsf")) {
+		cmd_err("export: --format: unknown format '%s' (ndjson, csv, nmap-xml, ocsf)", format);
 		return EXIT_USAGE;
 	}
 	csv = !strcmp(format, "csv");
@@ -180,6 +190,16 @@ int cmd_export(int argc, char **argv)
 	}
 	if (xml) {
 		ret = xml_out(st, id_full);
+		goto out;
+	}
+	if (!strcmp(format, "ocsf")) {
+		struct ocsf_ctx oc = { .source_ip = "" };
+
+		ret = store_load_events(st, id_full, ocsf_out, &oc);
+		if (ret) {
+			cmd_err("export: %s", ret == STORE_EFAIL ? store_error(st) : "writing the output failed");
+			ret = 1;
+		}
 		goto out;
 	}
 	if (csv)

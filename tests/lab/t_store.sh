@@ -99,6 +99,39 @@ $want"
 	[ "$got" = "$want" ] || die "$b: ndiff between the scans' nmap XML is not the lab's changes:
 $got"
 	echo "$b: nmap XML valid, read right by python-libnmap; ndiff reports the six changes"
+	# OCSF: the export's classes, ids and times, one Network Activity per
+	# finding, the SSH product as Software Inventory Info, the new
+	# certificate's fingerprint; the diff as six Detection Findings.
+	"$FASTPORT" export --store "$url" --scan "$id" --format ocsf >"$LAB_TMP/$b.ocsf" ||
+		die "$b: export --format ocsf failed"
+	"$FASTPORT" diff --store "$url" --format ocsf >"$LAB_TMP/$b.diff.ocsf" || die "$b: diff --format ocsf"
+	"$PY" - "$LAB_TMP/$b.ocsf" "$LAB_TMP/$b.2.ndjson" "$LAB_TMP/$b.diff.ocsf" \
+		"$(openssl x509 -in "$LAB_TMP/b.pem" -outform der | sha256sum | cut -d' ' -f1)" <<-'PY' ||
+	import collections, json, sys
+	ev = [json.loads(l) for l in open(sys.argv[1])]
+	src = [json.loads(l) for l in open(sys.argv[2])]
+	diff = [json.loads(l) for l in open(sys.argv[3])]
+	for e in ev + diff:
+	    assert e["type_uid"] == e["class_uid"] * 100 + e["activity_id"], e
+	    assert isinstance(e["time"], int) and e["time"] > 1.6e12, e
+	    assert e["metadata"]["version"] == "1.1.0" and e["metadata"]["product"]["name"] == "fastport"
+	n = collections.Counter(e["class_uid"] for e in ev)
+	findings = sum(1 for e in src if e["kind"] in ("port_state", "service"))
+	assert n[4001] == findings, (n, findings)
+	assert n[6007] == 2 and set(n) <= {4001, 5020, 6007}, n
+	for e in ev:
+	    if e["class_uid"] == 4001:
+	        assert isinstance(e["dst_endpoint"]["port"], int), e
+	sw = [e for e in ev if e["class_uid"] == 5020 and e["device"]["ip"] == "198.19.1.2"
+	      and e["package"]["name"] == "OpenSSH"]
+	assert sw and sw[0]["package"]["version"] == "9.2p1", sw
+	tls = [e for e in ev if e["class_uid"] == 4001 and "tls" in e and e["dst_endpoint"]["port"] == 8443]
+	assert tls and tls[0]["tls"]["certificate"]["fingerprints"][0]["value"] == sys.argv[4], tls
+	assert sorted(e["finding_info"]["types"][0] for e in diff) == sorted(
+	    ["exposure_change/closed"] + ["exposure_change/opened"] * 3 + ["exposure_change/service_changed"] * 2)
+	print("ocsf: %d events (%s), 6 detection findings" % (len(ev), dict(n)))
+	PY
+		die "$b: the OCSF export is not as expected"
 done
 
 # 2. Loss: 40% of the probes dropped, no retries; the missed ports are
