@@ -488,7 +488,9 @@ int cmd_scan(int argc, char **argv)
 	const char *store_url = NULL, *scan_id = NULL, *xml_path = NULL;
 	long confirm = -1;
 	bool xml_out = false;
+#ifdef FP_STORE
 	FILE *xml_files[2] = { NULL, NULL }; /* --format nmap-xml, -oX */
+#endif
 	char *cmdline = NULL;
 	fp_config_t cfg;
 	fp_scanner_t *s;
