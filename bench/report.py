@@ -115,7 +115,7 @@ def e2e_rows_table(rows, kind, w):
 def tables(res_path):
     """The tables of the end-to-end style rows that a partial run measured."""
     rows = [json.loads(l) for l in open(res_path) if l.strip()]
-    for kind in ("e2e", "loss", "connect"):
+    for kind in ("e2e", "loss", "connect", "store"):
         if not any(r["row"] == kind for r in rows):
             continue
         print("## %s" % kind)

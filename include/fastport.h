@@ -174,7 +174,7 @@ enum {
  * Members are only ever appended. A caller built against an older header
  * passes its smaller struct_size; the members it does not know keep their
  * defaults. Appended after 0.1.0: pin_cpus, send_path, service_scan,
- * sv_concurrency, sv_timeout_ms, sv_db.
+ * sv_concurrency, sv_timeout_ms, sv_db, scan_id.
  */
 typedef struct {
 	uint32_t struct_size;     /* set by fp_config_init() */
@@ -227,6 +227,14 @@ typedef struct {
 	uint32_t sv_concurrency;
 	uint32_t sv_timeout_ms;
 	const char *sv_db;
+	/*
+	 * NULL (default): every scan gets a new random scan_id. Else exactly
+	 * 32 lowercase hex digits (the form fastport generates), used as the
+	 * scan_id of every event of every scan on this scanner: a resumed or
+	 * retried run continues the scan it names (the CLI's --store does
+	 * this). Event ids stay unique: their prefix is then random.
+	 */
+	const char *scan_id;
 } fp_config_t;
 
 /*

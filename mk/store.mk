@@ -12,6 +12,10 @@ STORE_SRCS := $(sort $(wildcard src/store/*.c))
 STORE_OBJS := $(STORE_SRCS:%.c=$(OBJ)/%.o)
 $(STORE_OBJS): CFLAGS_ALL += $(STORE_CFLAGS)
 
+# The CLI's --store (src/cli/scan_store.c and the FP_STORE parts of
+# cmd_scan.c and main.c) is compiled in only with the store.
+$(CLI_SRCS:%.c=$(OBJ)/%.o): CFLAGS_ALL += -DFP_STORE=1 $(STORE_CFLAGS)
+
 # Linked into the program beside the CLI's objects (the $(BIN) recipe
 # links $(CLI_OBJS)).
 CLI_OBJS += $(STORE_OBJS)

@@ -101,6 +101,7 @@ class FpConfig(ctypes.Structure):
         ("sv_concurrency", ctypes.c_uint32),
         ("sv_timeout_ms", ctypes.c_uint32),
         ("sv_db", ctypes.c_char_p),
+        ("scan_id", ctypes.c_char_p),
     ]
 
 

@@ -17,6 +17,10 @@
 #include "cli/cli.h"
 #include "cli/payload_arg.h"
 #include "cli/sandbox.h"
+#ifdef FP_STORE
+#include "cli/scan_store.h"
+#include "store/nmap_xml.h"
+#endif
 
 enum opt_id {
 	OPT_PORTS = 'p', OPT_OUTPUT = 'o', OPT_IFACE = 'i', OPT_HELP = 'h', OPT_QUIET = 'q',
@@ -26,6 +30,7 @@ enum opt_id {
 	OPT_UDP_PAYLOAD, OPT_UDP_PAYLOAD_FILE, OPT_USER, OPT_NO_DROP, OPT_RESUME, OPT_RESUME_FILE,
 	OPT_PIN_CPUS,
 	OPT_SEND_PATH, OPT_SERVICE_SCAN, OPT_SV_CONCURRENCY, OPT_SV_TIMEOUT, OPT_SV_DB,
+	OPT_STORE, OPT_CONFIRM, OPT_SCAN_ID, OPT_XML_OUTPUT,
 };
 
 /* The one table of the scan's options: parsing and the usage text both come from it. */
@@ -41,7 +46,8 @@ static const struct cli_opt {
 	{ "retries", OPT_RETRIES, "N", "extra probes per target when no answer came (default 1)" },
 	{ "wait", OPT_WAIT, "SEC", "longest cooldown after the last probe (default 5)" },
 	{ "output", OPT_OUTPUT, "FILE", "write events to FILE (default: standard output)" },
-	{ "format", OPT_FORMAT, "FMT", "ndjson (threat_event_v1, default) or list" },
+	{ "format", OPT_FORMAT, "FMT", "ndjson (threat_event_v1, default), list or nmap-xml" },
+	{ "xml-output", OPT_XML_OUTPUT, "FILE", "also write nmap's XML output to FILE (also -oX FILE)" },
 	{ "states", OPT_STATES, "LIST", "states to report: open,closed,filtered,open|filtered,all (default open)" },
 	{ "udp-payload", OPT_UDP_PAYLOAD, "PORT:HEX", "send these bytes to UDP PORT instead of the built-in payload" },
 	{ "udp-payload-file", OPT_UDP_PAYLOAD_FILE, "FILE", "UDP payloads from FILE: lines 'PORT HEX' or 'PORT:HEX'" },
@@ -64,6 +70,11 @@ static const struct cli_opt {
 	{ "sv-concurrency", OPT_SV_CONCURRENCY, "N", "service identification: connections at once (default: from the fd limit)" },
 	{ "sv-timeout", OPT_SV_TIMEOUT, "SEC", "service identification: longest time per port (default 6)" },
 	{ "sv-db", OPT_SV_DB, "FILE", "service identification: probe database FILE instead of the built-in one" },
+#ifdef FP_STORE
+	{ "store", OPT_STORE, "URL", "store the scan: sqlite:PATH, sqlite: (default file), postgresql://..." },
+	{ "confirm", OPT_CONFIRM, "N", "--store: re-probe ports open before, unanswered now (N passes, default 2)" },
+	{ "scan-id", OPT_SCAN_ID, "ID", "--store: continue stored scan ID (a rerun; --resume finds its own)" },
+#endif
 	{ "user", OPT_USER, "NAME", "as root: become NAME once the sockets are open (default nobody)" },
 	{ "no-drop", OPT_NO_DROP, NULL, "keep the user and capabilities (the syscall filter stays)" },
 	{ "quiet", OPT_QUIET, NULL, "no progress line on standard error" },
@@ -235,10 +246,17 @@ struct progress {
 	pthread_cond_t cond;
 };
 
-/* What the on_ready hook needs: the drop, then the progress thread. */
+/* What the on_ready hook needs: the drop, then the store's writer and
+ * the progress thread. */
 struct cli_run {
 	struct sandbox sb;
 	bool sandbox_failed;
+	bool store_failed;
+#ifdef FP_STORE
+	struct scan_store *store;
+	struct nmap_xml *xml;
+	bool xml_failed;
+#endif
 	bool want_progress;
 	bool pg_started;
 	struct progress pg;
@@ -291,10 +309,170 @@ static int cli_ready(void *arg)
 		run->sandbox_failed = true;
 		return -1;
 	}
+#ifdef FP_STORE
+	if (run->store && scan_store_start(run->store) < 0) {
+		run->store_failed = true;
+		return -1;
+	}
+#endif
 	if (run->want_progress)
 		run->pg_started = pthread_create(&run->pg_thread, NULL, progress_main, &run->pg) == 0;
 	return 0;
 }
+
+/* The scan's events go to the store too (--store). */
+static int cli_event(const fp_event_t *ev, void *arg)
+{
+	struct cli_run *run = arg;
+
+#ifdef FP_STORE
+	if (run->xml && !run->xml_failed && nmap_xml_event(run->xml, ev->json, ev->json_len) < 0)
+		run->xml_failed = true;
+	if (run->store && scan_store_event(run->store, ev->json, ev->json_len) < 0) {
+		run->store_failed = true;
+		return 1;
+	}
+#else
+	(void)run;
+	(void)ev;
+#endif
+	return 0;
+}
+
+#ifdef FP_STORE
+/*
+ * The re-probe of the ports open in the baseline and unanswered now
+ * (--confirm N): in the helper process (scan_store.c), a batch scan of
+ * those ports alone with the scan's method, interface, exclusions and UDP
+ * payloads, N passes, every state reported.
+ */
+struct confirm_ctx {
+	fp_config_t cfg;
+	struct sandbox *sb;
+	char **excl, **exclfiles, **udpp, **udpf;
+	size_t nexcl, nexclfiles, nudpp, nudpf;
+	struct store_port *c;
+	size_t *order; /* indexes of c by (protocol, ip, port) */
+	size_t n;
+};
+
+static const char *proto_text(uint8_t p)
+{
+	return p == FP_PROTO_UDP ? "udp" : p == FP_PROTO_QUIC ? "quic" : "tcp";
+}
+
+static int port_cmp(const struct store_port *a, const char *proto, const char *ip, uint16_t port)
+{
+	int r = strcmp(a->protocol, proto);
+
+	if (!r)
+		r = strcmp(a->ip, ip);
+	if (!r)
+		r = a->port < port ? -1 : a->port > port;
+	return r;
+}
+
+static struct confirm_ctx *g_confirm; /* for qsort's comparison */
+
+static int order_cmp(const void *x, const void *y)
+{
+	const struct store_port *b = &g_confirm->c[*(const size_t *)y];
+
+	return port_cmp(&g_confirm->c[*(const size_t *)x], b->protocol, b->ip, b->port);
+}
+
+static int confirm_event(const fp_event_t *ev, void *arg)
+{
+	static const char *const names[] = { "open", "closed", "filtered", "open|filtered" };
+	struct confirm_ctx *cc = arg;
+	const char *proto;
+	size_t lo = 0, hi = cc->n;
+
+	if (ev->kind != FP_EVENT_PORT_STATE)
+		return 0;
+	proto = proto_text(ev->protocol);
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = port_cmp(&cc->c[cc->order[mid]], proto, ev->ip, ev->port);
+
+		if (!r) {
+			snprintf(cc->c[cc->order[mid]].confirmed, sizeof(cc->c[0].confirmed), "%s",
+				 names[ev->state & 3]);
+			break;
+		}
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+static int confirm_ready(void *arg)
+{
+	struct confirm_ctx *cc = arg;
+
+	return sandbox_enter(cc->sb) < 0 ? -1 : 0;
+}
+
+static int confirm_probe(void *arg, struct store_port *c, size_t n)
+{
+	struct confirm_ctx *cc = arg;
+	fp_target_t *t = calloc(n, sizeof(*t));
+	fp_scanner_t *s = NULL;
+	char errbuf[512];
+	int ret = -1;
+
+	cc->c = c;
+	cc->n = n;
+	cc->order = calloc(n, sizeof(*cc->order));
+	if (!t || !cc->order || n > UINT32_MAX) {
+		fprintf(stderr, "%s: --confirm: out of memory\n", prog);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		cc->order[i] = i;
+		t[i] = (fp_target_t){ c[i].ip, c[i].port,
+				      !strcmp(c[i].protocol, "udp") ? FP_PROTO_UDP :
+				      !strcmp(c[i].protocol, "quic") ? FP_PROTO_QUIC : FP_PROTO_TCP };
+	}
+	g_confirm = cc;
+	qsort(cc->order, n, sizeof(*cc->order), order_cmp);
+	cc->cfg.on_event = confirm_event;
+	cc->cfg.on_ready = confirm_ready;
+	cc->cfg.userdata = cc;
+	if (fp_scanner_new(&cc->cfg, &s, errbuf, sizeof(errbuf)) < 0) {
+		fprintf(stderr, "%s: --confirm: %s\n", prog, errbuf);
+		goto out;
+	}
+	for (size_t i = 0; i < cc->nexcl; i++)
+		if (fp_scanner_add_exclude(s, cc->excl[i]) < 0)
+			goto fail;
+	for (size_t i = 0; i < cc->nexclfiles; i++)
+		if (fp_scanner_add_exclude_file(s, cc->exclfiles[i]) < 0)
+			goto fail;
+	for (size_t i = 0; i < cc->nudpf; i++)
+		add_udp_payload_file(s, cc->udpf[i]);
+	for (size_t i = 0; i < cc->nudpp; i++)
+		add_udp_payload(s, "--udp-payload", cc->udpp[i], strlen(cc->udpp[i]));
+	g_scanner = s;
+	ret = fp_scan_batch(s, t, (uint32_t)n);
+	g_scanner = NULL;
+	if (ret == FP_EEMPTY) /* every one excluded: nothing re-probed */
+		ret = 0;
+	if (ret < 0)
+		goto fail;
+	goto out;
+fail:
+	fprintf(stderr, "%s: --confirm: %s\n", prog, fp_scanner_error(s));
+	ret = -1;
+out:
+	fp_scanner_free(s);
+	free(cc->order);
+	free(t);
+	return ret;
+}
+#endif
 
 /*
  * argv[0] is "scan", or "fastport" for the bare form, whose --help is
@@ -307,6 +485,13 @@ int cmd_scan(int argc, char **argv)
 	char **excl = NULL, **exclfiles = NULL, **lists = NULL, **udpp = NULL, **udpf = NULL;
 	size_t nexcl = 0, nexclfiles = 0, nlists = 0, nudpp = 0, nudpf = 0;
 	const char *ports = NULL, *outpath = NULL, *user = NULL, *resume = NULL, *resume_out = NULL;
+	const char *store_url = NULL, *scan_id = NULL, *xml_path = NULL;
+	long confirm = -1;
+	bool xml_out = false;
+#ifdef FP_STORE
+	FILE *xml_files[2] = { NULL, NULL }; /* --format nmap-xml, -oX */
+#endif
+	char *cmdline = NULL;
 	fp_config_t cfg;
 	fp_scanner_t *s;
 	int c, ret, quiet = 0, n = 0, outfd = STDOUT_FILENO, resfd = -1;
@@ -326,7 +511,20 @@ int cmd_scan(int argc, char **argv)
 	}
 	lopts[sizeof(cli_opts) / sizeof(cli_opts[0])] = (struct option){ 0 };
 	shorts[n] = '\0';
-	/* nmap's -iL and -sV are one option each (-iL is not -i with "L"). */
+	/* The command line as given, for nmap XML's <nmaprun args>. */
+	{
+		size_t len = strlen(CLI_PROG) + 1;
+
+		for (int i = 1; i < argc; i++)
+			len += strlen(argv[i]) + 1;
+		cmdline = malloc(len);
+		if (!cmdline)
+			fatalx(1, "out of memory");
+		strcpy(cmdline, CLI_PROG);
+		for (int i = 1; i < argc; i++)
+			strcat(strcat(cmdline, " "), argv[i]);
+	}
+	/* nmap's -iL, -sV and -oX are one option each (-iL is not -i with "L"). */
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--"))
 			break;
@@ -334,6 +532,8 @@ int cmd_scan(int argc, char **argv)
 			argv[i] = (char *)"--input-list";
 		else if (!strcmp(argv[i], "-sV"))
 			argv[i] = (char *)"--service-scan";
+		else if (!strcmp(argv[i], "-oX"))
+			argv[i] = (char *)"--xml-output";
 	}
 	excl = calloc((size_t)argc, sizeof(*excl));
 	exclfiles = calloc((size_t)argc, sizeof(*exclfiles));
@@ -353,13 +553,17 @@ int cmd_scan(int argc, char **argv)
 		case OPT_WAIT: cfg.wait_ms = parse_seconds_ms("wait", optarg, 3600); break;
 		case OPT_OUTPUT: outpath = optarg; break;
 		case OPT_FORMAT:
+			xml_out = false;
 			if (!strcmp(optarg, "ndjson") || !strcmp(optarg, "json"))
 				cfg.out_format = FP_FORMAT_NDJSON;
 			else if (!strcmp(optarg, "list"))
 				cfg.out_format = FP_FORMAT_LIST;
+			else if (!strcmp(optarg, "nmap-xml"))
+				xml_out = true;
 			else
-				fatalx(EXIT_USAGE, "--format: unknown format '%s' (ndjson, list)", optarg);
+				fatalx(EXIT_USAGE, "--format: unknown format '%s' (ndjson, list, nmap-xml)", optarg);
 			break;
+		case OPT_XML_OUTPUT: xml_path = optarg; break;
 		case OPT_STATES: cfg.states = parse_states(optarg); break;
 		case OPT_EXCLUDE: excl[nexcl++] = optarg; break;
 		case OPT_UDP_PAYLOAD: udpp[nudpp++] = optarg; break;
@@ -406,6 +610,9 @@ int cmd_scan(int argc, char **argv)
 				fatalx(EXIT_USAGE, "--sv-timeout: at least 0.001 seconds, got '%s'", optarg);
 			break;
 		case OPT_SV_DB: cfg.sv_db = optarg; break;
+		case OPT_STORE: store_url = optarg; break;
+		case OPT_CONFIRM: confirm = (long)parse_u64("confirm", optarg, 0, 100); break;
+		case OPT_SCAN_ID: scan_id = optarg; break;
 		case OPT_USER: user = optarg; break;
 		case OPT_NO_DROP: sb_flags |= SANDBOX_KEEP_PRIVS; break;
 		case OPT_PIN_CPUS: cfg.pin_cpus = 1; break;
@@ -422,6 +629,12 @@ int cmd_scan(int argc, char **argv)
 	}
 	if (optind >= argc && !nlists)
 		fatalx(EXIT_USAGE, "no targets given");
+	if ((confirm >= 0 || scan_id) && !store_url)
+		fatalx(EXIT_USAGE, "--confirm and --scan-id need --store");
+#ifndef FP_STORE
+	if (xml_out || xml_path)
+		fatalx(EXIT_USAGE, "nmap XML output needs a fastport built with the store (STORE=1)");
+#endif
 
 	/* Every file is opened now: the sandbox forbids it once the scan's
 	 * sockets are open. The state to continue is read first, so --resume
@@ -436,6 +649,28 @@ int cmd_scan(int argc, char **argv)
 			fatalx(1, "cannot open '%s': %s", outpath, strerror(errno));
 	}
 	cfg.out_fd = outfd;
+#ifdef FP_STORE
+	/* nmap XML is written when the scan ends (hosts are grouped), by
+	 * stdio on files opened now; their buffers are set up now too (the
+	 * C library would fstat the file on the first write). */
+	if (xml_out) {
+		xml_files[0] = outfd == STDOUT_FILENO ? stdout : fdopen(outfd, "w");
+		cfg.out_fd = -1;
+	}
+	if (xml_path) {
+		xml_files[1] = !strcmp(xml_path, "-") ? stdout : fopen(xml_path, "we");
+		if (!xml_files[1])
+			fatalx(1, "--xml-output: cannot open '%s': %s", xml_path, strerror(errno));
+	}
+	for (int i = 0; i < 2; i++)
+		if (xml_files[i] && setvbuf(xml_files[i], NULL, _IOFBF, 1 << 16) != 0)
+			fatalx(1, "out of memory");
+	if (xml_out || xml_path) {
+		run.xml = nmap_xml_new(cmdline, ports ? ports : SCAN_DEFAULT_PORTS);
+		if (!run.xml || (xml_out && !xml_files[0]))
+			fatalx(1, "out of memory");
+	}
+#endif
 
 	if (cfg.connect && cfg.send_path != FP_SEND_AUTO)
 		fatalx(EXIT_USAGE, "--send-path: a connect() scan sends through the kernel's TCP stack");
@@ -449,8 +684,30 @@ int cmd_scan(int argc, char **argv)
 	if ((cfg.sv_concurrency || cfg.sv_timeout_ms || cfg.sv_db) && !cfg.service_scan)
 		fatalx(EXIT_USAGE, "--sv-concurrency, --sv-timeout and --sv-db need --service-scan (-sV)");
 	if (sandbox_init(&run.sb, user, sb_flags | (cfg.connect ? SANDBOX_CONNECT : 0) |
-					(cfg.service_scan ? SANDBOX_SERVICE : 0)) < 0)
+					(cfg.service_scan ? SANDBOX_SERVICE : 0) |
+					(store_url ? SANDBOX_STORE : 0)) < 0)
 		fatalx(user || (sb_flags & SANDBOX_KEEP_PRIVS) ? EXIT_USAGE : 1, "%s", run.sb.err);
+#ifdef FP_STORE
+	/* The store is opened now, while privileged: its files (or its
+	 * connection) are used by the writer thread after the drop. It
+	 * decides the scan id: a resumed run continues its stored scan. */
+	if (store_url) {
+		struct scan_store_opts so = {
+			.url = store_url, .targets = (const char *const *)argv + optind,
+			.ntargets = (size_t)(argc - optind), .target_files = (const char *const *)lists,
+			.ntarget_files = nlists, .excludes = (const char *const *)excl,
+			.nexcludes = nexcl, .exclude_files = (const char *const *)exclfiles,
+			.nexclude_files = nexclfiles, .ports = ports,
+			.allow_reserved = cfg.allow_reserved, .confirm = confirm < 0 ? 2 : (unsigned)confirm,
+			.scan_id = scan_id, .resume_fd = resfd, .shard = cfg.shard,
+			.shard_count = cfg.shard_count, .out_fd = outfd,
+			.list = cfg.out_format == FP_FORMAT_LIST, .quiet_out = xml_out,
+		};
+
+		run.store = scan_store_open(&so, &cfg.scan_id);
+	}
+#endif
+	cfg.on_event = store_url || xml_out || xml_path ? cli_event : NULL;
 	cfg.on_ready = cli_ready;
 	cfg.userdata = &run;
 	ret = fp_scanner_new(&cfg, &s, errbuf, sizeof(errbuf));
@@ -509,6 +766,31 @@ int cmd_scan(int argc, char **argv)
 	}
 	run.pg.s = s;
 	run.want_progress = !quiet && isatty(STDERR_FILENO);
+#ifdef FP_STORE
+	/* The re-probing helper is forked now: every option is in place and
+	 * no thread runs yet (the store's writer starts after the drop). */
+	if (run.store) {
+		static struct confirm_ctx cc;
+
+		cc.cfg = cfg;
+		cc.cfg.states = FP_STATES_ALL;
+		cc.cfg.retries = confirm > 0 ? (uint32_t)confirm - 1 : 1;
+		cc.cfg.out_fd = -1;
+		cc.cfg.telemetry_ms = 0;
+		cc.cfg.shard = cc.cfg.shard_count = 1;
+		cc.cfg.seed = 0;
+		cc.cfg.scan_id = NULL;
+		cc.cfg.service_scan = 0;
+		cc.cfg.sv_concurrency = cc.cfg.sv_timeout_ms = 0;
+		cc.cfg.sv_db = NULL;
+		cc.cfg.send_threads = 1;
+		cc.cfg.pin_cpus = 0;
+		cc.sb = &run.sb;
+		cc.excl = excl, cc.nexcl = nexcl, cc.exclfiles = exclfiles, cc.nexclfiles = nexclfiles;
+		cc.udpp = udpp, cc.nudpp = nudpp, cc.udpf = udpf, cc.nudpf = nudpf;
+		run.sb.child = scan_store_fork_helper(run.store, confirm_probe, &cc);
+	}
+#endif
 	ret = fp_scanner_run(s);
 	if (run.pg_started) {
 		pthread_mutex_lock(&run.pg.lock);
@@ -518,14 +800,58 @@ int cmd_scan(int argc, char **argv)
 		pthread_join(run.pg_thread, NULL);
 	}
 	g_scanner = NULL;
+#ifdef FP_STORE
+	/* After the scan's last event: its state, the re-probe, the changes. */
+	if (run.store) {
+		int code = run.store_failed && !run.sandbox_failed ? 1 : 0;
+
+		if (scan_store_finish(run.store, ret < 0))
+			code = 1;
+		scan_store_free(run.store);
+		run.store = NULL;
+		if (code && ret == 0) {
+			if (resfd >= 0)
+				close(resfd);
+			fp_scanner_free(s);
+			free(excl);
+			free(exclfiles);
+			free(lists);
+			free(udpp);
+			free(udpf);
+			free(cmdline);
+			return code;
+		}
+	}
+	/* nmap XML: the whole document now (hosts are grouped). */
+	if (run.xml) {
+		for (int i = 0; i < 2 && ret == 0; i++) {
+			FILE *f = xml_files[i];
+			const char *name = i ? xml_path : outpath ? outpath : "standard output";
+
+			if (!f)
+				continue;
+			if (run.xml_failed || nmap_xml_write(run.xml, f) < 0 || fflush(f) != 0)
+				fatalx(1, "writing nmap XML to %s: %s", name,
+				       run.xml_failed ? "out of memory" : strerror(errno));
+			if (f != stdout && fclose(f) != 0)
+				fatalx(1, "closing %s: %s", name, strerror(errno));
+			if (f != stdout && i == 0)
+				outfd = STDOUT_FILENO; /* closed with its stream */
+		}
+		nmap_xml_free(run.xml);
+		run.xml = NULL;
+	}
+#endif
 	if (ret < 0) {
 		int code = ret == FP_EINVAL || ret == FP_EEMPTY || ret == FP_ERANGE ? EXIT_USAGE : 1;
 
-		if (run.sandbox_failed)
+		if (run.store_failed && ret == FP_EPERM)
+			code = 1; /* the store's writer did not start: said above */
+		else if (run.sandbox_failed)
 			fprintf(stderr, "%s: cannot drop privileges: %s\n", prog, run.sb.err);
 		else
 			fprintf(stderr, "%s: %s\n", prog, fp_scanner_error(s));
-		if (ret == FP_EPERM && !run.sandbox_failed)
+		if (ret == FP_EPERM && !run.sandbox_failed && !run.store_failed)
 			fprintf(stderr, "%s: raw sockets need root or CAP_NET_RAW\n", prog);
 		if (resfd >= 0)
 			close(resfd); /* a failed scan leaves the file as it was */
@@ -535,6 +861,7 @@ int cmd_scan(int argc, char **argv)
 		free(lists);
 		free(udpp);
 		free(udpf);
+		free(cmdline);
 		return code;
 	}
 	if (resfd >= 0) {
@@ -560,5 +887,6 @@ done:
 	free(lists);
 	free(udpp);
 	free(udpf);
+	free(cmdline);
 	return 0;
 }

@@ -9,6 +9,9 @@
 #include "fastport.h"
 #include "cli/cli.h"
 #include "build_pgo.h"
+#ifdef FP_STORE
+#include "store/cmd.h"
+#endif
 
 static cli_main_fn cmd_help, cmd_version;
 
@@ -29,6 +32,14 @@ static const struct cli_cmd {
 } cli_cmds[] = {
 	{ "scan", cmd_scan, "[OPTIONS] TARGET...", "scan ports, report each finding as an event (default)",
 	  cmd_scan_usage },
+#ifdef FP_STORE
+	{ "scans", cmd_scans, "--store URL [--scope KEY] [--format table|ndjson]",
+	  "list the scans kept in a store", cmd_scans_help },
+	{ "diff", cmd_diff, "--store URL [--from SCAN] [--to SCAN] [--format table|ndjson|ocsf]",
+	  "exposure changes between two complete scans of one scope", cmd_diff_help },
+	{ "export", cmd_export, "--store URL --scan ID [--format ndjson|csv|nmap-xml|ocsf]",
+	  "write a stored scan as events, CSV, nmap XML or OCSF", cmd_export_help },
+#endif
 #ifdef FP_SERVE
 	{ "serve", cmd_serve, "--allow SPEC ...",
 	  "run the tasking and telemetry API (HTTP, JSON, /metrics)", cmd_serve_usage },
@@ -81,10 +92,13 @@ void cli_usage(FILE *f, const char *name)
 	fprintf(f, "Usage: %s [%s] %s\n       %s COMMAND [ARGS...]\n\nCommands:\n", CLI_PROG,
 		cli_cmds[0].name, cli_cmds[0].args, CLI_PROG);
 	for (size_t i = 0; i < NCMDS; i++) {
-		char left[64];
+		char left[96];
 
 		snprintf(left, sizeof(left), "%s %s", cli_cmds[i].name, cli_cmds[i].args);
-		fprintf(f, "  %-26s %s\n", left, cli_cmds[i].summary);
+		if (strlen(left) > 26)
+			fprintf(f, "  %s\n  %-26s %s\n", left, "", cli_cmds[i].summary);
+		else
+			fprintf(f, "  %-26s %s\n", left, cli_cmds[i].summary);
 	}
 	fprintf(f, "\nWithout a command fastport runs %s, whose options follow; '%s help COMMAND'\n"
 		"shows a command's own.\n\n", cli_cmds[0].name, CLI_PROG);
@@ -145,7 +159,7 @@ static bool command_like(const char *a)
 int main(int argc, char **argv)
 {
 	const struct cli_cmd *c;
-	char help[64], names[128] = "";
+	char help[64], names[160] = "";
 
 	/* Bare: an option or a target first, or nothing (which the default
 	 * command refuses: no targets). argv[0] names the program. */

@@ -35,6 +35,7 @@
 #define SB_ALL (1U << 0)     /* needed by every scan */
 #define SB_CONNECT (1U << 1) /* needed by the connect() scan (and -sV) only */
 #define SB_SERVICE (1U << 2) /* needed by service identification (-sV) only */
+#define SB_STORE (1U << 3)   /* needed by the results store (--store) only */
 
 /*
  * The allowlist: what the scan loop calls once every socket is open, found
@@ -88,9 +89,24 @@ static const struct {
 	/* Service identification (-sV, src/service): TCP connections like the
 	 * connect() scan's, plus reading answers and the stage's eventfd, and
 	 * OpenSSL reseeding its generator now and then. */
-	{ "read", SB_SERVICE },
-	{ "recvfrom", SB_SERVICE },
+	{ "read", SB_SERVICE | SB_STORE },
+	{ "recvfrom", SB_SERVICE | SB_STORE },
 	{ "getrandom", SB_SERVICE },
+	/* The results store (--store, src/store): its writer thread and the
+	 * end of the scan. SQLite on the files opened before the drop (the
+	 * database, its -wal and -shm; temporary data stays in memory):
+	 * positioned reads and writes, syncs, POSIX locks, sizes, the WAL
+	 * index mapped shared (mmap is allowed above, never executable).
+	 * PostgreSQL on the socket connected before the drop: sendto and
+	 * recvfrom (send/recv, recvfrom listed above), poll. Both: read
+	 * (above), the re-probing helper's answers on a pipe. */
+	{ "pread64", SB_STORE },
+	{ "pwrite64", SB_STORE },
+	{ "fsync", SB_STORE },
+	{ "fdatasync", SB_STORE },
+	{ "fcntl", SB_STORE },
+	{ "fstat", SB_STORE },
+	{ "newfstatat", SB_STORE },
 };
 
 static int sb_fail(struct sandbox *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -253,7 +269,8 @@ static int sb_rule(struct sandbox *sb, scmp_filter_ctx ctx, uint32_t action, con
 static int sandbox_seccomp(struct sandbox *sb)
 {
 	unsigned when = SB_ALL | (sb->flags & SANDBOX_CONNECT ? SB_CONNECT : 0) |
-			(sb->flags & SANDBOX_SERVICE ? SB_CONNECT | SB_SERVICE : 0);
+			(sb->flags & SANDBOX_SERVICE ? SB_CONNECT | SB_SERVICE : 0) |
+			(sb->flags & SANDBOX_STORE ? SB_STORE : 0);
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 	int r = -1;
 
@@ -280,12 +297,16 @@ static int sandbox_seccomp(struct sandbox *sb)
 						     SB_ARG(1, SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM) };
 		const struct scmp_arg_cmp tcp6[] = { SB_ARG(0, SCMP_CMP_EQ, AF_INET6, 0),
 						     SB_ARG(1, SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM) };
+		/* The re-probing helper (--store), and no other process, is waited for. */
+		const struct scmp_arg_cmp child[] = { SB_ARG(0, SCMP_CMP_EQ, (scmp_datum_t)sb->child, 0) };
 
 		if ((r = sb_rule(sb, ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL)) < 0 ||
 		    (r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "clone", 1, thread)) < 0 ||
 		    (r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "mmap", 1, noexec)) < 0 ||
 		    (r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "mprotect", 1, noexec)) < 0 ||
 		    (r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "tgkill", 1, self)) < 0)
+			goto out;
+		if (sb->child > 0 && (r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "wait4", 1, child)) < 0)
 			goto out;
 		if ((when & SB_CONNECT) &&
 		    ((r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "socket", 2, tcp4)) < 0 ||

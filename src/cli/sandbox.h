@@ -10,6 +10,7 @@ enum sandbox_flags {
 	SANDBOX_KEEP_PRIVS = 1U << 0, /* --no-drop: keep the user and the capabilities */
 	SANDBOX_CONNECT = 1U << 1,    /* allow what the connect() scan needs */
 	SANDBOX_SERVICE = 1U << 2,    /* ... and what service identification (-sV) needs */
+	SANDBOX_STORE = 1U << 3,      /* ... and what the results store (--store) needs */
 };
 
 struct sandbox {
@@ -18,6 +19,7 @@ struct sandbox {
 	uid_t uid;
 	gid_t gid;
 	char user[64];
+	pid_t child;       /* > 0: a helper process this one may wait for (wait4) */
 	char err[256];     /* why sandbox_enter failed */
 };
 

@@ -127,6 +127,12 @@ int fp_scanner_new(const fp_config_t *user_cfg, fp_scanner_t **out, char *errbuf
 			return FP_EINVAL;
 		}
 	}
+	if (cfg->scan_id && (strlen(cfg->scan_id) != 32 ||
+			     strspn(cfg->scan_id, "0123456789abcdef") != 32)) {
+		errf(errbuf, errlen, "invalid scan id '%.40s' (expected 32 lowercase hex digits)",
+		     cfg->scan_id);
+		return FP_EINVAL;
+	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		errf(errbuf, errlen, "out of memory");
@@ -141,7 +147,8 @@ int fp_scanner_new(const fp_config_t *user_cfg, fp_scanner_t **out, char *errbuf
 	pthread_mutex_init(&s->emit_lock, NULL);
 	pthread_mutex_init(&s->err_lock, NULL);
 	if (dup_opt(cfg->interface, &s->interface) || dup_opt(cfg->source_ip, &s->source_ip) ||
-	    dup_opt(cfg->router_mac, &s->router_mac) || dup_opt(cfg->sv_db, &s->sv_db)) {
+	    dup_opt(cfg->router_mac, &s->router_mac) || dup_opt(cfg->sv_db, &s->sv_db) ||
+	    dup_opt(cfg->scan_id, &s->scan_id)) {
 		fp_scanner_free(s);
 		errf(errbuf, errlen, "out of memory");
 		return FP_ENOMEM;
@@ -150,6 +157,7 @@ int fp_scanner_new(const fp_config_t *user_cfg, fp_scanner_t **out, char *errbuf
 	s->cfg.source_ip = s->source_ip;
 	s->cfg.router_mac = s->router_mac;
 	s->cfg.sv_db = s->sv_db;
+	s->cfg.scan_id = s->scan_id;
 	strcpy(s->err, "no error");
 	*out = s;
 	return 0;
@@ -586,6 +594,7 @@ void fp_scanner_free(fp_scanner_t *s)
 	pthread_mutex_destroy(&s->err_lock);
 	free(s->interface);
 	free(s->sv_db);
+	free(s->scan_id);
 	free(s->source_ip);
 	free(s->router_mac);
 	free(s);

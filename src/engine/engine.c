@@ -677,6 +677,8 @@ int engine_run(struct fp_scanner *s)
 		goto out;
 	}
 	event_ctx_init(&s->ec, rnd);
+	if (s->cfg.scan_id) /* checked by fp_scanner_new: 32 hex digits */
+		memcpy(s->ec.scan_id, s->cfg.scan_id, sizeof(s->ec.scan_id));
 	ret = choose_seed(s);
 	if (ret == 0 && resume)
 		ret = resume_apply(s, &rs, true);

@@ -24,7 +24,7 @@ struct scan_facts;
 
 struct fp_scanner {
 	fp_config_t cfg;
-	char *interface, *source_ip, *router_mac, *sv_db; /* owned copies of cfg strings */
+	char *interface, *source_ip, *router_mac, *sv_db, *scan_id; /* owned copies of cfg strings */
 	struct ipset targets;   /* as added */
 	struct ipset excludes;  /* as added (the built-in ones join at run time) */
 	struct portset ports;   /* as set with fp_scanner_set_ports() */

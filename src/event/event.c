@@ -28,6 +28,7 @@ void event_ctx_init(struct event_ctx *ec, const uint8_t rnd[static 16])
 		ec->scan_id[2 * i + 1] = hex[rnd[i] & 15];
 	}
 	ec->scan_id[32] = '\0';
+	memcpy(ec->id_prefix, ec->scan_id, sizeof(ec->id_prefix));
 	ec->seq = 0;
 }
 
@@ -66,7 +67,7 @@ void event_head(struct jbuf *b, struct event_ctx *ec, const char *kind)
 	uint64_t seq = __atomic_fetch_add(&ec->seq, 1, __ATOMIC_RELAXED);
 
 	jbuf_lit(b, "{\"schema\":\"" EVENT_SCHEMA "\",\"event_id\":\"");
-	jbuf_raw(b, ec->scan_id, 32);
+	jbuf_raw(b, ec->id_prefix, 32);
 	jbuf_char(b, '-');
 	jbuf_u64(b, seq);
 	jbuf_lit(b, "\",\"time\":");

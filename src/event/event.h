@@ -11,10 +11,11 @@
 
 struct event_ctx {
 	char scan_id[33];
+	char id_prefix[33]; /* of event ids: the scan_id unless one was given */
 	uint64_t seq; /* next event number; atomically incremented */
 };
 
-/* scan_id: 32 hex digits from 16 random bytes. */
+/* scan_id and id_prefix: 32 hex digits from 16 random bytes. */
 void event_ctx_init(struct event_ctx *ec, const uint8_t rnd[static 16]);
 
 /* Writes the members every event has, from '{' up to and including the

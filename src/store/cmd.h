@@ -10,8 +10,15 @@
 #ifndef FP_STORE_CMD_H
 #define FP_STORE_CMD_H
 
+#include <stdio.h>
+
 int cmd_scans(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+
+/* Each command's help after its usage line (fastport help COMMAND). */
+void cmd_scans_help(FILE *f);
+void cmd_diff_help(FILE *f);
+void cmd_export_help(FILE *f);
 
 #endif

@@ -23,7 +23,13 @@ void cmd_err(const char *fmt, ...)
 
 void cmd_usage(const struct cmd *c, FILE *f)
 {
-	fprintf(f, "usage: fastport %s %s\n%s\n\n", c->name, c->synopsis, c->what);
+	fprintf(f, "Usage: fastport %s %s\n", c->name, c->synopsis);
+	cmd_help_body(c, f);
+}
+
+void cmd_help_body(const struct cmd *c, FILE *f)
+{
+	fprintf(f, "%s\n\nOptions:\n", c->what);
 	for (size_t i = 0; i < c->nopts; i++) {
 		char left[64];
 
@@ -32,6 +38,7 @@ void cmd_usage(const struct cmd *c, FILE *f)
 		fprintf(f, "  %-24s %s\n", left, c->opts[i].help);
 	}
 	fprintf(f, "  %-24s %s\n", "--help", "print this help");
+	fprintf(f, "\nExit status: 0 done, 1 runtime failure, 2 usage error.\n");
 }
 
 static int first_call = 1;

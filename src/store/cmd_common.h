@@ -32,6 +32,8 @@ int cmd_getopt(const struct cmd *c, int argc, char **argv, const char **arg);
 /* Where cmd_getopt stopped. */
 int cmd_optind(void);
 void cmd_usage(const struct cmd *c, FILE *f);
+/* The help after the usage line: what the command does, its options. */
+void cmd_help_body(const struct cmd *c, FILE *f);
 
 /* "fastport: ..." on standard error. */
 void cmd_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

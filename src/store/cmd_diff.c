@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "cmd_common.h"
+#include "ocsf.h"
 
 enum { O_STORE = 256, O_FROM, O_TO, O_FORMAT };
 
@@ -15,11 +16,11 @@ static const struct cmd_opt opts[] = {
 	{ "store", O_STORE, "URL", "the store: sqlite:PATH, sqlite: or postgresql://..." },
 	{ "from", O_FROM, "SCAN", "the earlier scan (default: the baseline of --to)" },
 	{ "to", O_TO, "SCAN", "the later scan (default: the latest complete scan)" },
-	{ "format", O_FORMAT, "FMT", "table (default) or ndjson (exposure_change events)" },
+	{ "format", O_FORMAT, "FMT", "table (default), ndjson (exposure_change events) or ocsf" },
 };
 
 static const struct cmd cmd = {
-	"diff", "--store URL [--from SCAN] [--to SCAN] [--format table|ndjson]",
+	"diff", "--store URL [--from SCAN] [--to SCAN] [--format table|ndjson|ocsf]",
 	"Compares two scans of one scope: ports opened, closed, and services changed.\n"
 	"Without --from/--to: the two latest complete scans of the same scope.\n"
 	"A scan id may be shortened to a unique prefix of at least 4 characters.",
@@ -27,7 +28,8 @@ static const struct cmd cmd = {
 };
 
 struct out {
-	bool table;
+	bool table, ocsf;
+	struct ocsf_ctx oc;
 	size_t n, opened, closed, changed;
 };
 
@@ -80,6 +82,8 @@ static int change_out(const char *json, size_t len, void *ud)
 	char target[96], before[160], after[160];
 
 	o->n++;
+	if (o->ocsf)
+		return ocsf_write(&o->oc, json, len, stdout) < 0 ? 1 : 0;
 	if (!o->table) {
 		fwrite(json, 1, len, stdout);
 		putchar('\n');
@@ -108,6 +112,11 @@ static int change_out(const char *json, size_t len, void *ud)
 	return 0;
 }
 
+void cmd_diff_help(FILE *f)
+{
+	cmd_help_body(&cmd, f);
+}
+
 int cmd_diff(int argc, char **argv)
 {
 	const char *url = NULL, *format = "table", *arg;
@@ -131,11 +140,12 @@ int cmd_diff(int argc, char **argv)
 		cmd_err("diff: unexpected argument '%s'", argv[cmd_optind()]);
 		return EXIT_USAGE;
 	}
-	if (strcmp(format, "table") && strcmp(format, "ndjson")) {
-		cmd_err("diff: --format: unknown format '%s' (table, ndjson)", format);
+	if (strcmp(format, "table") && strcmp(format, "ndjson") && strcmp(format, "ocsf")) {
+		cmd_err("diff: --format: unknown format '%s' (table, ndjson, ocsf)", format);
 		return EXIT_USAGE;
 	}
 	o.table = !strcmp(format, "table");
+	o.ocsf = !strcmp(format, "ocsf");
 	ret = cmd_open_store(url, 0, &st);
 	if (ret)
 		return ret;

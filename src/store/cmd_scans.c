@@ -59,6 +59,11 @@ static int row_json(const struct store_scan *sc, void *ud)
 	return 0;
 }
 
+void cmd_scans_help(FILE *f)
+{
+	cmd_help_body(&cmd, f);
+}
+
 int cmd_scans(int argc, char **argv)
 {
 	const char *url = NULL, *scope = NULL, *format = "table", *arg;

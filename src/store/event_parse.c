@@ -24,6 +24,11 @@ void store_parsed_free(struct store_parsed *p)
 	free(p);
 }
 
+void store_parse_init(void)
+{
+	json_object_seed(0);
+}
+
 /* A string member of o, or NULL when absent or not a string. */
 static const char *str_at(json_t *o, const char *k)
 {
@@ -42,6 +47,27 @@ static bool plain(const char *s, size_t max)
 		if (n >= max || s[n] <= ' ' || s[n] > '~' || s[n] == '"' || s[n] == '\\')
 			return false;
 	return n > 0;
+}
+
+/* A port: an integer 0..65535 (a real with an integral value when the
+ * line was read with JSON_DECODE_INT_AS_REAL). */
+static bool port_value(json_t *v, bool reals, uint16_t *out)
+{
+	double d;
+
+	if (json_is_integer(v)) {
+		if (json_integer_value(v) < 0 || json_integer_value(v) > 65535)
+			return false;
+		*out = (uint16_t)json_integer_value(v);
+		return true;
+	}
+	if (!reals || !json_is_real(v))
+		return false;
+	d = json_real_value(v);
+	if (!(d >= 0 && d <= 65535) || d != (double)(uint16_t)d)
+		return false;
+	*out = (uint16_t)d;
+	return true;
 }
 
 static void parse_shard(struct store_parsed *p, json_t *scan)
@@ -63,6 +89,7 @@ int store_parse_event(const char *line, size_t n, struct store_event *ev,
 	struct store_parsed *p = calloc(1, sizeof(*p));
 	json_error_t je;
 	json_t *t, *r, *svc, *tls;
+	bool reals = false;
 	const char *schema;
 	int ret = -1;
 
@@ -73,6 +100,13 @@ int store_parse_event(const char *line, size_t n, struct store_event *ev,
 		return -1;
 	}
 	p->root = json_loadb(line, n, JSON_REJECT_DUPLICATES, &je);
+	/* A 64-bit seed above INT64_MAX is valid JSON that jansson's integers
+	 * cannot hold: read the numbers as reals then (the store keys on no
+	 * large number; the line itself is kept as it came). */
+	if (!p->root && !strncmp(je.text, "too big integer", 15)) {
+		reals = true;
+		p->root = json_loadb(line, n, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &je);
+	}
 	if (!p->root) {
 		snprintf(err, errlen, "not JSON: %s (column %d)", je.text, je.column);
 		goto out;
@@ -106,8 +140,7 @@ int store_parse_event(const char *line, size_t n, struct store_event *ev,
 			snprintf(err, errlen, "target.ip missing or not an IP address");
 			goto out;
 		}
-		if (!json_is_integer(port) || json_integer_value(port) < 0 ||
-		    json_integer_value(port) > 65535) {
+		if (!port_value(port, reals, &ev->port)) {
 			snprintf(err, errlen, "target.port missing or not 0-65535");
 			goto out;
 		}
@@ -118,7 +151,6 @@ int store_parse_event(const char *line, size_t n, struct store_event *ev,
 		}
 		addr_format(a, p->ip);
 		ev->ip = p->ip;
-		ev->port = (uint16_t)json_integer_value(port);
 	}
 	r = json_object_get(p->root, "result");
 	ev->state = str_at(r, "state");

@@ -152,7 +152,22 @@ static int sq_open(const struct store_url *u, unsigned flags, struct store **out
 		snprintf(err, errlen, "%s", q->base.err);
 		goto fail;
 	}
-	if (sq_exec(q, "PRAGMA foreign_keys = ON", "enabling foreign keys") < 0) {
+	/* What a scan's sandbox (src/cli/sandbox.c) forbids once the store is
+	 * open: opening files (sorts and temporary tables stay in memory; the
+	 * random generator, which reads /dev/urandom on first use, is seeded
+	 * now) and removing them (the WAL and its index stay when the last
+	 * connection closes, the WAL cut to 64 MiB). */
+	{
+		int one = 1;
+		unsigned char seed;
+
+		sqlite3_randomness(1, &seed);
+		if (sqlite3_db_readonly(q->db, "main") != 1)
+			sqlite3_file_control(q->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
+	}
+	if (sq_exec(q, "PRAGMA foreign_keys = ON", "enabling foreign keys") < 0 ||
+	    sq_exec(q, "PRAGMA temp_store = MEMORY", "keeping temporary data in memory") < 0 ||
+	    sq_exec(q, "PRAGMA journal_size_limit = 67108864", "limiting the WAL's size") < 0) {
 		snprintf(err, errlen, "%s", q->base.err);
 		goto fail;
 	}

@@ -271,6 +271,7 @@ int store_open(const struct store_url *u, unsigned flags, struct store **out,
 	int ret;
 
 	*out = NULL;
+	store_parse_init();
 	ret = ops->open(u, flags, &s, err, errlen);
 	if (ret < 0)
 		return ret;
@@ -1040,4 +1041,74 @@ int store_diff(struct store *s, const char *from, const char *to, store_change_c
 		ret = cb(c.v[i].json, strlen(c.v[i].json), ud);
 	changes_free(&c);
 	return ret;
+}
+
+/* ---- continuing a scan ---- */
+
+struct resumable {
+	uint64_t seed;
+	unsigned shard, shard_count;
+	char *out;
+};
+
+/* The value of a member "name":123 of a line fastport wrote, read as text:
+ * a seed may exceed what JSON parsers keep exactly. */
+static bool member_u64(const char *json, const char *name, uint64_t *v)
+{
+	const char *p = strstr(json, name);
+	char *end;
+
+	if (!p)
+		return false;
+	p += strlen(name);
+	if (*p < '0' || *p > '9')
+		return false;
+	errno = 0;
+	*v = strtoull(p, &end, 10);
+	return !errno && end != p;
+}
+
+static int resumable_row(int ncol, const char *const *col, void *ud)
+{
+	struct resumable *r = ud;
+	char want[48];
+	uint64_t seed;
+
+	if (ncol < 2 || !col[0] || !col[1] || r->out[0])
+		return 0;
+	snprintf(want, sizeof(want), "\"shard\":\"%u/%u\"", r->shard, r->shard_count);
+	if (member_u64(col[1], "\"seed\":", &seed) && seed == r->seed &&
+	    (strstr(col[1], want) || (r->shard_count == 1 && !strstr(col[1], "\"shard\":"))))
+		snprintf(r->out, STORE_ID_MAX + 1, "%s", col[0]);
+	return 0;
+}
+
+int store_find_resumable(struct store *s, const char *scope, uint64_t seed, unsigned shard,
+			 unsigned shard_count, char out[STORE_ID_MAX + 1])
+{
+	struct sqlv p[1] = { SQL_T(scope) };
+	struct resumable r = { seed, shard, shard_count, out };
+
+	out[0] = '\0';
+	return s->ops->query(s,
+			     "SELECT e.scan_id, e.event FROM scan_events e JOIN scans c "
+			     "ON c.scan_id = e.scan_id WHERE c.scope = $1 AND c.state <> 'complete' "
+			     "AND e.kind = 'scan_started' ORDER BY e.time DESC",
+			     p, 1, resumable_row, &r);
+}
+
+int store_scan_info(struct store *s, const char *scan_id, char scope[STORE_ID_MAX + 1],
+		    enum store_state *st)
+{
+	struct sqlv p[1] = { SQL_T(scan_id) };
+	char state[32];
+	int ret;
+
+	ret = q_one(s, "SELECT scope, state FROM scans WHERE scan_id = $1", p, 1, 2, scope,
+		    STORE_ID_MAX + 1, state, sizeof(state), NULL, 0);
+	if (ret <= 0)
+		return ret;
+	if (store_state_parse(state, st) < 0)
+		return store_fail(s, "%s: scan %s has an unknown state '%s'", s->where, scan_id, state);
+	return 1;
 }

@@ -243,6 +243,22 @@ int store_diff(struct store *s, const char *from, const char *to, store_change_c
  * recomputes the scan's state. */
 int store_mark_scan(struct store *s, const char *scan_id, enum store_state st, const char *at);
 
+/* ---- Continuing a scan ---- */
+
+/*
+ * The scan a resumed run continues: the latest scan of scope that is not
+ * complete and whose scan_started event has this seed and shard K/N (a
+ * resume file keeps the seed). 0 and the id in out, "" when there is none;
+ * STORE_EFAIL on a store error.
+ */
+int store_find_resumable(struct store *s, const char *scope, uint64_t seed, unsigned shard,
+			 unsigned shard_count, char out[STORE_ID_MAX + 1]);
+
+/* The scope key and state of a stored scan: 1, 0 when there is no such
+ * scan, or STORE_EFAIL. */
+int store_scan_info(struct store *s, const char *scan_id, char scope[STORE_ID_MAX + 1],
+		    enum store_state *st);
+
 /* ---- Scope (scope.c) ---- */
 
 /*
@@ -277,6 +293,10 @@ struct store_parsed;
 int store_parse_event(const char *line, size_t n, struct store_event *ev,
 		      struct store_parsed **pp, char *err, size_t errlen);
 void store_parsed_free(struct store_parsed *p);
+
+/* Seeds the JSON parser's hash tables now (it reads /dev/urandom on first
+ * use, which a sandbox may forbid later). store_open() calls it. */
+void store_parse_init(void);
 
 /* scan_started: the shard "K/N" (1/1 if absent). scan_completed: whether
  * "interrupted" is true. Valid for the event last parsed into p. */

@@ -80,6 +80,37 @@ expect 2 "cannot open" 198.19.0.1 -p 80 --allow-reserved --resume "$tmp/missing.
 expect 2 "not a resume file" 198.19.0.1 -p 80 --allow-reserved --resume "$tmp/garbage.state"
 expect 0 "nothing to resume" 198.19.0.1 -p 80 --allow-reserved --resume "$tmp/empty.state"
 
+# The results store (when built in): bad URLs and options exit 2 with the
+# reason, a store that cannot be reached or read exits 1.
+if "$FASTPORT" --help | grep -q "^  scans "; then
+	expect 2 "has no scheme: use sqlite:PATH" 198.19.0.1 -p 80 --allow-reserved --store "$tmp/x.db"
+	expect 2 "unsupported store URL scheme 'mysql:'" 198.19.0.1 -p 80 --allow-reserved \
+		--store "mysql://u:secret@h/db"
+	expect 2 "bad port '99999'" 198.19.0.1 -p 80 --allow-reserved --store "postgresql://h:99999/db"
+	expect 2 "need --store" 198.19.0.1 -p 80 --allow-reserved --confirm 3
+	expect 2 "need --store" 198.19.0.1 -p 80 --allow-reserved --scan-id 0123
+	expect 2 "--confirm" 198.19.0.1 -p 80 --allow-reserved --store "sqlite:$tmp/s.db" --confirm x
+	expect 2 "is not a scan id" 198.19.0.1 -p 80 --allow-reserved --store "sqlite:$tmp/s.db" \
+		--scan-id 0123
+	expect 2 "10.0.0.300" 10.0.0.300 -p 80 --store "sqlite:$tmp/s.db"
+	expect 1 "cannot connect" 198.19.0.1 -p 80 --allow-reserved \
+		--store "postgresql:///db?host=$tmp/nosock"
+	declare -A more=([scans]="" [diff]="--to abcd" [export]="--scan abcd")
+	for c in scans diff export; do
+		expect1 2 "--store URL is required" $c ${more[$c]}
+		expect1 2 "has no scheme" $c --store "$tmp/x.db" ${more[$c]}
+		expect1 2 "unknown option '--nope'" $c --nope
+		expect1 1 "no store there" $c --store "sqlite:$tmp/none.db" ${more[$c]}
+		"$FASTPORT" help $c | grep -q "^Usage: fastport $c --store URL" && ok || bad "help $c"
+		"$FASTPORT" $c --help | grep -q "^Usage: fastport $c --store URL" && ok || bad "$c --help"
+	done
+	expect1 2 "unknown format 'xml'" diff --store "sqlite:$tmp/s.db" --format xml
+	expect1 2 "--scan ID is required" export --store "sqlite:$tmp/s.db"
+	expect1 2 "unknown format 'yaml'" export --store "sqlite:$tmp/s.db" --scan abcd --format yaml
+	! grep -q secret <<<"$("$FASTPORT" scans --store "mysql://u:secret@h/db" 2>&1)" && ok ||
+		bad "a password is repeated in a message"
+fi
+
 # A first word that is neither a command nor an option is a target, as
 # before; one that reads as a command name and is none is refused.
 expect1 2 "unknown command 'agent'" agent --nats nats://127.0.0.1

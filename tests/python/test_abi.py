@@ -30,7 +30,7 @@ STRUCTS = {
         "wait_ms", "seed", "shard", "shard_count", "states", "allow_reserved",
         "connect", "telemetry_ms", "out_fd", "out_format", "send_threads",
         "on_event", "userdata", "on_ready", "pin_cpus", "send_path",
-        "service_scan", "sv_concurrency", "sv_timeout_ms", "sv_db"]),
+        "service_scan", "sv_concurrency", "sv_timeout_ms", "sv_db", "scan_id"]),
     "fp_stats_t": (_native.FpStats, [
         "struct_size", "planned", "sent", "received", "valid", "invalid",
         "duplicates", "dropped", "open", "closed", "filtered", "open_filtered",
