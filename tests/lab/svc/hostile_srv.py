@@ -8,8 +8,8 @@ DIR holds the TLS material (big.pem/big.key: a certificate with many
 SANs, under the stage's chain limit; huge.pem/huge.key: one far over it).
 READYFILE is written once every port listens. PORTS below is the plan;
 t_service_hostile.sh reads it with `hostile_srv.py --plan` (one line per
-port: PORT KIND ALLOWED-NAMES, "-" for a port that must be named right
-by the check of its kind).
+port: PORT KIND NAMES, the comma list of service names a scan may give
+that port; the test also checks product and version by kind).
 """
 import asyncio
 import os
@@ -21,9 +21,9 @@ import struct
 import sys
 
 SSH = b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u10\r\n"
-# kind -> (port, names a scan may give it). Names are what tests/lab
-# accepts: a hostile server is never a service, so only unknown or
-# tcpwrapped, or the name of the protocol it half speaks.
+# kind -> (port, names a scan may give it): a normal port its protocol's
+# name; a hostile one unknown or tcpwrapped, or the name of the protocol
+# it half speaks (and then no product or version unless it announced one).
 PORTS = {
     "ssh": (2022, "ssh"),                # normal: a greeting, then it waits
     "http": (8080, "http"),              # normal: an nginx-like answer, then close
