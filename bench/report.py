@@ -157,7 +157,7 @@ def service_section(rows, w):
             frac(worst["names_right"], r["names_expected"]),
             frac(worst["versions_right"], r["versions_expected"]),
             max(x["versions_wrong"] for x in rs), max(x["silent_named"] for x in rs),
-            frac(worst["tls_right"], r["tls_expected"]) if tool == "fastport" else "n/a",
+            frac(worst["tls_right"], r["tls_expected"]) if tool.startswith("fastport") else "n/a",
             fmt(med([x.get("rss_kib") for x in rs]) / 1024.0, 1) if r.get("rss_kib") else "n/a"))
     w("")
     fw, nw = walls.get("fastport"), walls.get("nmap -sV")
@@ -171,6 +171,16 @@ def service_section(rows, w):
           % (ratio(fw, nw), ratio(nw, fw), ", ".join(sorted(set(r["strict"] for r in fr))),
              fmt(med([r["first_service_s"] for r in fr]), 3),
              fmt(med([r["last_service_s"] for r in fr]), 3)))
+        w("")
+    st = g.get("fastport --sv-timeout 2", [])
+    if st:
+        w("With `--sv-timeout 2` (the deadline the only thing changed): %s s, %s of nmap's "
+          "wall time, names %s, versions %s, certificates %s, svc_truth %s."
+          % (fmt(walls["fastport --sv-timeout 2"], 2), ratio(walls["fastport --sv-timeout 2"], nw),
+             frac(min(r["names_right"] for r in st), st[0]["names_expected"]),
+             frac(min(r["versions_right"] for r in st), st[0]["versions_expected"]),
+             frac(min(r["tls_right"] for r in st), st[0]["tls_expected"]),
+             ", ".join(sorted(set(r["strict"] for r in st)))))
         w("")
     for tool, rs in g.items():
         if rs[0]["wrong"]:
