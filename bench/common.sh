@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # Helpers of the bench scripts (bench/run, bench/sv-run): source after
 # tests/lab/lib.sh with RES set to the results file (JSON lines).
 now() { date +%s.%N; }
