@@ -7,8 +7,8 @@
 SERVE ?= $(STORE)
 ifeq ($(SERVE),1)
 SERVE_PKGS := libmicrohttpd jansson
-SERVE_CFLAGS := $(shell pkg-config --cflags $(SERVE_PKGS)) -DFP_SERVE=1
-SERVE_LDLIBS := $(shell pkg-config --libs $(SERVE_PKGS))
+SERVE_CFLAGS := $(shell pkg-config --cflags $(SERVE_PKGS 2>/dev/null)) -DFP_SERVE=1
+SERVE_LDLIBS := $(shell pkg-config --libs $(SERVE_PKGS 2>/dev/null))
 SERVE_SRCS := $(sort $(wildcard src/serve/*.c))
 SERVE_OBJS := $(SERVE_SRCS:%.c=$(OBJ)/%.o)
 $(SERVE_OBJS): CFLAGS_ALL += $(SERVE_CFLAGS)
@@ -20,6 +20,6 @@ $(BIN): $(SERVE_OBJS)
 $(BIN): EXE_LDFLAGS += $(SERVE_LDLIBS)
 
 build/fuzz/fuzz_serve_task: src/serve/task.c src/serve/task.h
-build/fuzz/fuzz_serve_task: FUZZ_FLAGS += $(shell pkg-config --cflags jansson) \
-	-Wl,--no-as-needed $(shell pkg-config --libs jansson)
+build/fuzz/fuzz_serve_task: FUZZ_FLAGS += $(shell pkg-config --cflags jansson 2>/dev/null) \
+	-Wl,--no-as-needed $(shell pkg-config --libs jansson 2>/dev/null)
 endif

@@ -6,8 +6,8 @@
 
 STORE_PKGS := sqlite3 libpq jansson
 ifeq ($(STORE),1)
-STORE_CFLAGS := $(shell pkg-config --cflags $(STORE_PKGS))
-STORE_LDLIBS := $(shell pkg-config --libs $(STORE_PKGS))
+STORE_CFLAGS := $(shell pkg-config --cflags $(STORE_PKGS 2>/dev/null))
+STORE_LDLIBS := $(shell pkg-config --libs $(STORE_PKGS 2>/dev/null))
 STORE_SRCS := $(sort $(wildcard src/store/*.c))
 STORE_OBJS := $(STORE_SRCS:%.c=$(OBJ)/%.o)
 $(STORE_OBJS): CFLAGS_ALL += $(STORE_CFLAGS)
@@ -48,6 +48,6 @@ store-test: $(STORE_TOOL)
 	$(Q)tests/store/run $(BUILD)
 
 build/fuzz/fuzz_store_event: src/store/event_parse.c
-build/fuzz/fuzz_store_event: FUZZ_FLAGS += $(shell pkg-config --cflags jansson) \
-	-Wl,--no-as-needed $(shell pkg-config --libs jansson)
+build/fuzz/fuzz_store_event: FUZZ_FLAGS += $(shell pkg-config --cflags jansson 2>/dev/null) \
+	-Wl,--no-as-needed $(shell pkg-config --libs jansson 2>/dev/null)
 endif
