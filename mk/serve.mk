@@ -7,8 +7,8 @@
 SERVE ?= $(STORE)
 ifeq ($(SERVE),1)
 SERVE_PKGS := libmicrohttpd jansson
-SERVE_CFLAGS := $(shell pkg-config --cflags $(SERVE_PKGS 2>/dev/null)) -DFP_SERVE=1
-SERVE_LDLIBS := $(shell pkg-config --libs $(SERVE_PKGS 2>/dev/null))
+SERVE_CFLAGS := $(shell pkg-config --cflags $(SERVE_PKGS) 2>/dev/null) -DFP_SERVE=1
+SERVE_LDLIBS := $(shell pkg-config --libs $(SERVE_PKGS) 2>/dev/null)
 SERVE_SRCS := $(sort $(wildcard src/serve/*.c))
 SERVE_OBJS := $(SERVE_SRCS:%.c=$(OBJ)/%.o)
 $(SERVE_OBJS): CFLAGS_ALL += $(SERVE_CFLAGS)

@@ -6,8 +6,8 @@
 
 STORE_PKGS := sqlite3 libpq jansson
 ifeq ($(STORE),1)
-STORE_CFLAGS := $(shell pkg-config --cflags $(STORE_PKGS 2>/dev/null))
-STORE_LDLIBS := $(shell pkg-config --libs $(STORE_PKGS 2>/dev/null))
+STORE_CFLAGS := $(shell pkg-config --cflags $(STORE_PKGS) 2>/dev/null)
+STORE_LDLIBS := $(shell pkg-config --libs $(STORE_PKGS) 2>/dev/null)
 STORE_SRCS := $(sort $(wildcard src/store/*.c))
 STORE_OBJS := $(STORE_SRCS:%.c=$(OBJ)/%.o)
 $(STORE_OBJS): CFLAGS_ALL += $(STORE_CFLAGS)
