@@ -106,6 +106,36 @@ static void put_versions(struct jbuf *b, const uint8_t *v, size_t n)
 	jbuf_char(b, ']');
 }
 
+/* The longest product or version written; a longer one is cut. */
+#define TEXT_MAX 256
+
+/*
+ * ,"<key>":"...": n bytes at s as a server sent them, made printable
+ * ASCII (whitespace becomes a space, other bytes outside it '?'),
+ * trailing spaces and NULs dropped, at most TEXT_MAX bytes.
+ */
+static void put_text(struct jbuf *b, const char *key, const char *s, size_t n)
+{
+	char t[TEXT_MAX + 1];
+
+	if (n > TEXT_MAX)
+		n = TEXT_MAX;
+	while (n && (s[n - 1] == '\0' || s[n - 1] == ' ' || s[n - 1] == '\t' ||
+		     s[n - 1] == '\r' || s[n - 1] == '\n'))
+		n--;
+	if (!n)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		t[i] = c == '\t' || c == '\r' || c == '\n' ? ' ' :
+		       c < 0x20 || c > 0x7e ? '?' : (char)c;
+	}
+	t[n] = '\0';
+	jbuf_lit(b, key);
+	jbuf_str(b, t);
+}
+
 /* "target":{"ip":...,"port":...,"protocol":...}, */
 static void put_target(struct jbuf *b, u128 addr, uint16_t port, uint8_t proto)
 {
@@ -150,6 +180,10 @@ void event_port_state(struct jbuf *b, struct event_ctx *ec, const struct finding
 	}
 	if (f->n_quic_versions)
 		put_versions(b, f->quic_versions, f->n_quic_versions);
+	if (f->product_len)
+		put_text(b, ",\"product\":", f->product, f->product_len);
+	if (f->version_len)
+		put_text(b, ",\"version\":", f->version, f->version_len);
 	jbuf_lit(b, "}}");
 }
 

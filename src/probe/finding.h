@@ -21,6 +21,14 @@ struct finding {
 	 * recorded; nothing copies them). NULL and 0 otherwise. */
 	const uint8_t *quic_versions;
 	uint16_t n_quic_versions;
+	/* UDP: what the reply tells of the server's software, each
+	 * product_len/version_len bytes, not NUL-terminated and as the server
+	 * sent them (the event layer makes them printable): product in the
+	 * reply frame (SNMP's sysDescr.0; valid only while the finding is
+	 * recorded), version in the reply or a constant (NTP's "v4"). NULL
+	 * and 0 when the reply says nothing. */
+	const char *product, *version;
+	uint16_t product_len, version_len;
 };
 
 #endif

@@ -162,6 +162,24 @@ static bool ntp_parse(const uint8_t *p, size_t len, uint64_t ck)
 	return (p[0] & 7) == 4 && vn >= 1 && vn <= 4 && be64_load(p + 24) == ck;
 }
 
+/*
+ * A server answers with its version number (VN). ntpd and chrony copy
+ * the request's, so against our version 4 request this mostly says that
+ * the server speaks version 4. The packet names no product.
+ */
+static int ntp_classify(const uint8_t *p, size_t len, uint64_t ck, struct finding *f)
+{
+	static const char vn_text[][3] = { "v1", "v2", "v3", "v4" };
+
+	if (!ntp_parse(p, len, ck))
+		return -1;
+	if (f) {
+		f->version = vn_text[((p[0] >> 3) & 7) - 1];
+		f->version_len = 2;
+	}
+	return 1;
+}
+
 /* ------------------------------------------------------------------ */
 /*
  * BER (ITU-T X.690 8.1): SNMP and CLDAP. The request IDs are INTEGERs, and
@@ -263,6 +281,49 @@ static bool snmp_parse(const uint8_t *p, size_t len, uint64_t ck)
 	if (!ber_elem(p, len, &off, 0xa2, &n))
 		return false;
 	return ber_uint(p, off + n, &off, &v) && v == ber_id(ck);
+}
+
+/*
+ * A reply snmp_parse takes; when it has no error and its first variable
+ * binding is sysDescr.0 with an OCTET STRING value (RFC 3416 3, RFC 1213
+ * 6), that string is f's product.
+ */
+static int snmp_classify(const uint8_t *p, size_t len, uint64_t ck, struct finding *f)
+{
+	static const uint8_t sysdescr0[] = { 0x06, 0x08, 0x2b, 0x06, 0x01, 0x02, 0x01, 0x01, 0x01, 0x00 };
+	size_t off = 0, n, end;
+	uint32_t v;
+
+	if (!snmp_parse(p, len, ck))
+		return -1;
+	if (!f)
+		return 1;
+	/* Parsed again, the checks above being known to pass. */
+	if (!ber_elem(p, len, &off, 0x30, &n))
+		return 1;
+	len = off + n;
+	if (!ber_uint(p, len, &off, &v) || !ber_elem(p, len, &off, 0x04, &n))
+		return 1;
+	off += n;
+	if (!ber_elem(p, len, &off, 0xa2, &n))
+		return 1;
+	end = off + n;
+	/* request-id, error-status 0, error-index */
+	if (!ber_uint(p, end, &off, &v) || !ber_uint(p, end, &off, &v) || v != 0 ||
+	    !ber_uint(p, end, &off, &v))
+		return 1;
+	/* VarBindList, its first VarBind, name, value */
+	if (!ber_elem(p, end, &off, 0x30, &n) || !ber_elem(p, off + n, &off, 0x30, &n))
+		return 1;
+	end = off + n;
+	if (end - off < sizeof(sysdescr0) || memcmp(p + off, sysdescr0, sizeof(sysdescr0)) != 0)
+		return 1;
+	off += sizeof(sysdescr0);
+	if (!ber_elem(p, end, &off, 0x04, &n) || n == 0 || n > UINT16_MAX)
+		return 1;
+	f->product = (const char *)p + off;
+	f->product_len = (uint16_t)n;
+	return 1;
 }
 
 /* RFC 4511 4.1.1, 4.5.1 over UDP (RFC 1798, CLDAP): a base-object search of
@@ -873,10 +934,13 @@ static bool quic_parse(const uint8_t *p, size_t len, uint64_t ck)
 
 const struct udp_payload udp_payloads[] = {
 	{ "dns", PORTS(53), dns_tmpl, sizeof(dns_tmpl), id16_write, dns_parse, true, NULL },
-	{ "ntp", PORTS(123), ntp_tmpl, sizeof(ntp_tmpl), ntp_write, ntp_parse, true, NULL },
-	{ "snmp", PORTS(161), snmp2_tmpl, sizeof(snmp2_tmpl), snmp_write, snmp_parse, true, NULL },
+	{ "ntp", PORTS(123), ntp_tmpl, sizeof(ntp_tmpl), ntp_write, ntp_parse, true,
+	  ntp_classify },
+	{ "snmp", PORTS(161), snmp2_tmpl, sizeof(snmp2_tmpl), snmp_write, snmp_parse, true,
+	  snmp_classify },
 	/* Not sent by default (v2c is); kept for --udp-payload and the tests. */
-	{ "snmp-v1", PORTS(0), snmp1_tmpl, sizeof(snmp1_tmpl), snmp_write, snmp_parse, true, NULL },
+	{ "snmp-v1", PORTS(0), snmp1_tmpl, sizeof(snmp1_tmpl), snmp_write, snmp_parse, true,
+	  snmp_classify },
 	{ "netbios-ns", PORTS(137), nbns_tmpl, sizeof(nbns_tmpl), id16_write, dns_parse, true, NULL },
 	{ "ssdp", PORTS(1900), TEXT(ssdp_text), NULL, ssdp_parse, false, NULL },
 	{ "mdns", PORTS(5353), mdns_tmpl, sizeof(mdns_tmpl), id16_write, dns_parse, true, NULL },

@@ -40,7 +40,8 @@ struct udp_payload {
 	 * NULL, or the protocol's own verdict on a reply, for protocols that
 	 * tell more than parse can: 1 when reply answers cookie (and then f,
 	 * when not NULL, gets the protocol's details: QUIC's offered
-	 * versions, pointing into reply), 0 when reply is not this protocol
+	 * versions, SNMP's sysDescr.0 as product, NTP's version, pointing
+	 * into reply or at constants), 0 when reply is not this protocol
 	 * (the port is open, no service named), -1 when it is this protocol
 	 * but does not answer cookie (invalid). parse is then this == 1.
 	 */

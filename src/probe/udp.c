@@ -87,6 +87,8 @@ static int udp_reply(const struct probe_ctx *c, const struct pkt *p, struct find
 	f->service = NULL;
 	f->quic_versions = NULL;
 	f->n_quic_versions = 0;
+	f->product = f->version = NULL;
+	f->product_len = f->version_len = 0;
 	if (e)
 		r = udp_payload_reply(e, p->payload, p->payload_len, ck, f);
 	if (r < 0 || (moved && r == 0))
@@ -128,6 +130,8 @@ static int udp_classify(const struct probe_ctx *c, const struct pkt *p, uint32_t
 		f->service = NULL;
 		f->quic_versions = NULL;
 		f->n_quic_versions = 0;
+		f->product = f->version = NULL;
+		f->product_len = f->version_len = 0;
 	} else {
 		return 0;
 	}

@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    strcmp(e->name, "ws-discovery"))
 		check(!e->parse(reply, len, ~CK));
 	/* A protocol's own verdict agrees with parse, and what it fills in
-	 * (QUIC's versions) lies within the reply. */
+	 * (QUIC's versions, SNMP's product) lies within the reply. */
 	if (e->classify) {
 		struct finding f;
 		int r;
@@ -63,6 +63,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check(f.n_quic_versions == 0 ||
 		      (f.quic_versions >= reply && f.n_quic_versions <= (len - (size_t)(f.quic_versions - reply)) / 4));
 		check(r == 1 || f.n_quic_versions == 0);
+		check(f.product_len == 0 ||
+		      ((const uint8_t *)f.product >= reply &&
+		       f.product_len <= len - (size_t)((const uint8_t *)f.product - reply)));
+		check((f.product == NULL) == (f.product_len == 0));
+		check((f.version == NULL) == (f.version_len == 0));
+		check(r == 1 || (f.product_len == 0 && f.version_len == 0));
 	}
 	free(reply);
 	return 0;

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # UDP against real daemons in the target namespace, over IPv4 and IPv6:
 # dnsmasq (53), chronyd (123), snmpd (161), a UDP echo (7) are open with
-# their service named; 9999 has no listener (ICMP port unreachable: closed);
-# 9998 is dropped by nft (open|filtered).
+# their service named (snmpd's sysDescr as product, NTP's version); 9999
+# has no listener (ICMP port unreachable: closed); 9998 is dropped by nft
+# (open|filtered).
 . "$(dirname "$0")/lib.sh"
 for d in dnsmasq chronyd snmpd; do
 	command -v "$d" >/dev/null || PATH=$PATH:/usr/sbin
@@ -98,6 +99,11 @@ for line in open(path):
     assert t["ip"] == ip and t["protocol"] == "udp", ev
     assert t["port"] not in got, "duplicate finding: %s" % ev
     got[t["port"]] = (r["state"], r["reason"], r.get("service"))
+    # What the replies tell of the software: snmpd's sysDescr (set in
+    # snmpd.conf), chronyd's NTP version; nothing for the others.
+    sw = (r.get("product"), r.get("version"))
+    want_sw = {161: ("fastport lab", None), 123: (None, "v4")}.get(t["port"], (None, None))
+    assert sw == want_sw, "port %d: product/version %s, want %s" % (t["port"], sw, want_sw)
 bad = {p: (got.get(p), w) for p, w in want.items() if got.get(p) != w}
 extra = set(got) - set(want)
 if bad or extra or done is None:

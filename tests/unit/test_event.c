@@ -264,6 +264,51 @@ static void test_port_state_v4(void **state)
 		    "\"result\":{\"state\":\"open|filtered\",\"reason\":\"no-\\\"response\\\"\\u000a\","
 		    "\"service\":\"s\\\\nmp\"}}",
 		    3);
+
+	/* Product and version as the server sent them (not NUL-terminated):
+	 * made printable, trailing blanks dropped; an all-blank one left out. */
+	jbuf_reset(&b);
+	f.state = FP_STATE_OPEN;
+	f.reason = "udp-reply";
+	f.service = "snmp";
+	f.product = "Linux\tbox \"6.1\"\x01\xe9\\ \r\n\0XYZ";
+	f.product_len = 22;
+	f.version = " \0";
+	f.version_len = 2;
+	event_port_state(&b, &ec, &f);
+	check_event(&b, "port_state",
+		    "\"target\":{\"ip\":\"255.255.255.255\",\"port\":0,\"protocol\":\"udp\"},"
+		    "\"result\":{\"state\":\"open\",\"reason\":\"udp-reply\","
+		    "\"service\":\"snmp\",\"product\":\"Linux box \\\"6.1\\\"??\\\\\"}}",
+		    4);
+
+	/* A version alone; a product cut at 256 bytes. */
+	{
+		char big[300], want[512];
+
+		memset(big, 'a', sizeof(big));
+		jbuf_reset(&b);
+		f.service = "ntp";
+		f.product = big;
+		f.product_len = sizeof(big);
+		f.version = "v4";
+		f.version_len = 2;
+		event_port_state(&b, &ec, &f);
+		snprintf(want, sizeof(want),
+			 "\"target\":{\"ip\":\"255.255.255.255\",\"port\":0,\"protocol\":\"udp\"},"
+			 "\"result\":{\"state\":\"open\",\"reason\":\"udp-reply\","
+			 "\"service\":\"ntp\",\"product\":\"%.256s\",\"version\":\"v4\"}}", big);
+		check_event(&b, "port_state", want, 5);
+		f.product = NULL;
+		f.product_len = 0;
+		jbuf_reset(&b);
+		event_port_state(&b, &ec, &f);
+		check_event(&b, "port_state",
+			    "\"target\":{\"ip\":\"255.255.255.255\",\"port\":0,\"protocol\":\"udp\"},"
+			    "\"result\":{\"state\":\"open\",\"reason\":\"udp-reply\","
+			    "\"service\":\"ntp\",\"version\":\"v4\"}}",
+			    6);
+	}
 	jbuf_free(&b);
 }
 

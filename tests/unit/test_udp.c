@@ -648,6 +648,126 @@ static void test_replies(void **state)
 	}
 }
 
+/*
+ * udp_payload_reply of service on an exactly-sized copy of p: the verdict,
+ * and the product and version it found copied out as strings ("" for none).
+ */
+static int details(const char *service, const uint8_t *p, size_t len, char *product,
+		   char *version)
+{
+	const struct udp_payload *e = udp_payload_named(service);
+	uint8_t *copy = malloc(len ? len : 1);
+	struct finding f;
+	int r;
+
+	assert_non_null(e);
+	assert_non_null(copy);
+	if (len)
+		memcpy(copy, p, len);
+	memset(&f, 0, sizeof(f));
+	r = udp_payload_reply(e, copy, len, CK, &f);
+	assert_true(f.product_len < 256 && f.version_len < 16);
+	assert_true((f.product == NULL) == (f.product_len == 0));
+	assert_true((f.version == NULL) == (f.version_len == 0));
+	if (f.product_len)
+		assert_true((const uint8_t *)f.product >= copy &&
+			    (const uint8_t *)f.product + f.product_len <= copy + len);
+	memcpy(product, f.product ? f.product : "", f.product_len);
+	product[f.product_len] = '\0';
+	memcpy(version, f.version ? f.version : "", f.version_len);
+	version[f.version_len] = '\0';
+	free(copy);
+	return r;
+}
+
+/* A BER header at o: tag, then a long-form length (0x81 n) reaching end. */
+static size_t ber_long(uint8_t *b, size_t o, uint8_t tag, size_t end)
+{
+	b[o] = tag;
+	b[o + 1] = 0x81;
+	b[o + 2] = (uint8_t)(end - o - 3);
+	return o + 3;
+}
+
+/* SNMP's sysDescr.0 (net-snmp's, set to "fastport lab" in the lab) and
+ * NTP's version number, from real replies; none from broken ones. */
+static void test_details(void **state)
+{
+	uint8_t m[sizeof(real_snmp)], big[3 + 11 + 3 + 12 + 3 + 3 + 10 + 3 + 200];
+	char prod[256], ver[16];
+
+	(void)state;
+	assert_int_equal(details("snmp", real_snmp, sizeof(real_snmp), prod, ver), 1);
+	assert_string_equal(prod, "fastport lab");
+	assert_string_equal(ver, "");
+	assert_int_equal(details("snmp-v1", real_snmp_v1, sizeof(real_snmp_v1), prod, ver), 1);
+	assert_string_equal(prod, "fastport lab");
+	assert_int_equal(details("ntp", real_ntp, sizeof(real_ntp), prod, ver), 1);
+	assert_string_equal(prod, "");
+	assert_string_equal(ver, "v4");
+	memcpy(m, real_ntp, sizeof(real_ntp));
+	m[0] = 0x1c;            /* VN 3, mode 4 */
+	assert_int_equal(details("ntp", m, sizeof(real_ntp), prod, ver), 1);
+	assert_string_equal(ver, "v3");
+	m[0] = 0x3c;            /* VN 7: not NTP */
+	assert_int_equal(details("ntp", m, sizeof(real_ntp), prod, ver), -1);
+	assert_string_equal(ver, "");
+	assert_int_equal(details("ntp", real_ntp, sizeof(real_ntp), prod, ver), 1);
+	for (size_t n = 0; n < sizeof(real_ntp); n++) {
+		assert_int_equal(details("ntp", real_ntp, n, prod, ver), -1);
+		assert_string_equal(ver, "");
+	}
+
+	/* Every truncation is no answer at all; a wrong cookie neither. */
+	for (size_t n = 0; n < sizeof(real_snmp); n++) {
+		assert_int_equal(details("snmp", real_snmp, n, prod, ver), -1);
+		assert_string_equal(prod, "");
+	}
+
+	/* Answers that name no product: an error, another OID, a value that
+	 * is not an OCTET STRING or is empty, a string past its VarBind. */
+#define SNMP_NO_PRODUCT(at, val) do {                                          \
+		memcpy(m, real_snmp, sizeof(m));                               \
+		m[at] = (val);                                                 \
+		assert_int_equal(details("snmp", m, sizeof(m), prod, ver), 1);  \
+		assert_string_equal(prod, "");                                 \
+	} while (0)
+	SNMP_NO_PRODUCT(23, 2);         /* error-status noSuchName */
+	SNMP_NO_PRODUCT(40, 1);         /* sysDescr.1 */
+	SNMP_NO_PRODUCT(39, 2);         /* sysObjectID.0 */
+	SNMP_NO_PRODUCT(41, 0x80);      /* noSuchObject's tag */
+	SNMP_NO_PRODUCT(42, 0x0d);      /* one byte longer than the VarBind */
+	SNMP_NO_PRODUCT(29, 0x31);      /* not a SEQUENCE */
+	SNMP_NO_PRODUCT(30, 0x19);      /* VarBind longer than its list */
+#undef SNMP_NO_PRODUCT
+	memcpy(m, real_snmp, sizeof(m));
+	m[42] = 0;              /* an empty string, the rest left over */
+	assert_int_equal(details("snmp", m, sizeof(m), prod, ver), 1);
+	assert_string_equal(prod, "");
+
+	/* A 200-byte sysDescr. */
+	/* real_snmp rebuilt with long-form lengths: message, PDU, list,
+	 * VarBind, string. */
+	{
+		size_t o = 0;
+
+		o = ber_long(big, o, 0x30, sizeof(big));
+		memcpy(big + o, real_snmp + 2, 11);             /* version, community */
+		o = ber_long(big, o + 11, 0xa2, sizeof(big));
+		memcpy(big + o, real_snmp + 15, 12);            /* id, status, index */
+		o = ber_long(big, o + 12, 0x30, sizeof(big));
+		o = ber_long(big, o, 0x30, sizeof(big));
+		memcpy(big + o, real_snmp + 31, 10);            /* sysDescr.0 */
+		o = ber_long(big, o + 10, 0x04, sizeof(big));
+		assert_int_equal(o + 200, sizeof(big));
+		memset(big + o, 'L', 200);
+	}
+	assert_int_equal(details("snmp", big, sizeof(big), prod, ver), 1);
+	assert_int_equal(strlen(prod), 200);
+	assert_int_equal(prod[0], 'L');
+	assert_int_equal(details("snmp", big, sizeof(big) - 1, prod, ver), -1);
+}
+
 /* Every parser refuses empty and all-zero input without reading past it. */
 static void test_parsers_edge(void **state)
 {
@@ -929,6 +1049,7 @@ int main(void)
 		cmocka_unit_test(test_template_lengths),
 		cmocka_unit_test(test_replies),
 		cmocka_unit_test(test_parsers_edge),
+		cmocka_unit_test(test_details),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_user_payloads),
 	};
