@@ -104,15 +104,62 @@ static bool dns_parse(const uint8_t *p, size_t len, uint64_t ck)
 	return true;
 }
 
-/* RFC 1035 4.1: a recursive query for the root's NS records. */
+/*
+ * RFC 1035 4.1, 3.2.4 (class CH) and 3.3.14 (TXT): the server's own
+ * version.bind, non-recursive. Every DNS server answers it: with the TXT
+ * record (BIND, dnsmasq, unbound, Knot, PowerDNS unless configured to hide
+ * it), or with REFUSED/NOTIMP, which still shows a DNS server.
+ */
 static const uint8_t dns_tmpl[] = {
 	0x00, 0x00,             /* ID: cookie bits 0-15 */
-	0x01, 0x00,             /* RD */
+	0x00, 0x00,             /* QUERY, no RD */
 	0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, /* QD=1 */
-	0x00,                   /* QNAME: the root */
-	0x00, 0x02,             /* QTYPE NS */
-	0x00, 0x01,             /* QCLASS IN */
+	7, 'v', 'e', 'r', 's', 'i', 'o', 'n', 4, 'b', 'i', 'n', 'd', 0,
+	0x00, 0x10,             /* QTYPE TXT */
+	0x00, 0x03,             /* QCLASS CH */
 };
+
+/*
+ * dns_parse, then the first TXT record of class CH in the answer section:
+ * its first character-string (RFC 1035 3.3.14: a length octet, then that
+ * many octets within RDLENGTH) is the product ("dnsmasq-2.90", "9.18.28").
+ */
+static int dns_classify(const uint8_t *p, size_t len, uint64_t ck, struct finding *f)
+{
+	size_t off = 12;
+	unsigned qd, an;
+
+	if (!dns_parse(p, len, ck))
+		return -1;
+	if (!f)
+		return 1;
+	/* Walked again: dns_parse showed every record lies within len. */
+	qd = be16_load(p + 4);
+	an = be16_load(p + 6);
+	for (unsigned i = 0; i < qd; i++) {
+		if (!dns_skip_name(p, len, &off) || len - off < 4)
+			return 1;
+		off += 4;
+	}
+	for (unsigned i = 0; i < an; i++) {
+		size_t rdlen;
+
+		if (!dns_skip_name(p, len, &off) || len - off < 10)
+			return 1;
+		rdlen = be16_load(p + off + 8);
+		if (be16_load(p + off) == 16 && be16_load(p + off + 2) == 3 && rdlen >= 2 &&
+		    rdlen <= len - off - 10 && p[off + 10] >= 1 && p[off + 10] <= rdlen - 1) {
+			f->product = (const char *)p + off + 11;
+			f->product_len = p[off + 10];
+			return 1;
+		}
+		off += 10;
+		if (rdlen > len - off)
+			return 1;
+		off += rdlen;
+	}
+	return 1;
+}
 
 /*
  * RFC 6762 6.7 (legacy unicast: a query from a port other than 5353 is
@@ -933,7 +980,7 @@ static bool quic_parse(const uint8_t *p, size_t len, uint64_t ck)
 #define PORTS(...) ((const uint16_t[]){ __VA_ARGS__, 0 })
 
 const struct udp_payload udp_payloads[] = {
-	{ "dns", PORTS(53), dns_tmpl, sizeof(dns_tmpl), id16_write, dns_parse, true, NULL },
+	{ "dns", PORTS(53), dns_tmpl, sizeof(dns_tmpl), id16_write, dns_parse, true, dns_classify },
 	{ "ntp", PORTS(123), ntp_tmpl, sizeof(ntp_tmpl), ntp_write, ntp_parse, true,
 	  ntp_classify },
 	{ "snmp", PORTS(161), snmp2_tmpl, sizeof(snmp2_tmpl), snmp_write, snmp_parse, true,

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # UDP against real daemons in the target namespace, over IPv4 and IPv6:
 # dnsmasq (53), chronyd (123), snmpd (161), a UDP echo (7) are open with
-# their service named (snmpd's sysDescr as product, NTP's version); 9999
+# their service named (dnsmasq's version.bind and snmpd's sysDescr as
+# product, NTP's version); 9999
 # has no listener (ICMP port unreachable: closed); 9998 is dropped by nft
 # (open|filtered).
 . "$(dirname "$0")/lib.sh"
@@ -11,6 +12,8 @@ for d in dnsmasq chronyd snmpd; do
 done
 lab_setup
 
+# dnsmasq answers version.bind with "dnsmasq-" and its upstream version.
+DNSMASQ_VERSION=$(dpkg-query -W -f '${Version}' dnsmasq-base | sed 's/^[0-9]*://; s/-[^-]*$//')
 in_t dnsmasq --no-daemon --port=53 --listen-address=198.18.0.2 --listen-address=2001:2::2 \
 	--bind-interfaces --no-resolv --no-hosts --conf-file=/dev/null \
 	--pid-file="$LAB_TMP/dnsmasq.pid" --user=root --group=root 2>"$LAB_TMP/dnsmasq.log" &
@@ -77,9 +80,9 @@ done
 
 check() {
 	$PY "$LAB_DIR/truth.py" validate "$1"
-	$PY - "$1" "$2" <<'EOF'
+	$PY - "$1" "$2" "$DNSMASQ_VERSION" <<'EOF'
 import json, sys
-path, ip = sys.argv[1], sys.argv[2]
+path, ip, dnsv = sys.argv[1], sys.argv[2], sys.argv[3]
 want = {
     7: ("open", "udp-reply", "echo"),
     53: ("open", "udp-reply", "dns"),
@@ -102,7 +105,8 @@ for line in open(path):
     # What the replies tell of the software: snmpd's sysDescr (set in
     # snmpd.conf), chronyd's NTP version; nothing for the others.
     sw = (r.get("product"), r.get("version"))
-    want_sw = {161: ("fastport lab", None), 123: (None, "v4")}.get(t["port"], (None, None))
+    want_sw = {53: ("dnsmasq-" + dnsv, None), 161: ("fastport lab", None),
+               123: (None, "v4")}.get(t["port"], (None, None))
     assert sw == want_sw, "port %d: product/version %s, want %s" % (t["port"], sw, want_sw)
 bad = {p: (got.get(p), w) for p, w in want.items() if got.get(p) != w}
 extra = set(got) - set(want)

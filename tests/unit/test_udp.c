@@ -691,6 +691,58 @@ static size_t ber_long(uint8_t *b, size_t o, uint8_t tag, size_t end)
 
 /* SNMP's sysDescr.0 (net-snmp's, set to "fastport lab" in the lab) and
  * NTP's version number, from real replies; none from broken ones. */
+/*
+ * RFC 1035's layout of an answer to the dns payload (version.bind CH TXT):
+ * ID 0xcdef (cookie CK), QR AA, one question, one TXT record of class CH
+ * through a pointer to the question's name, "dnsmasq-2.90".
+ */
+static const uint8_t dns_version_reply[] = {
+	0xcd, 0xef, 0x84, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
+	7, 'v', 'e', 'r', 's', 'i', 'o', 'n', 4, 'b', 'i', 'n', 'd', 0, 0x00, 0x10, 0x00, 0x03,
+	0xc0, 0x0c, 0x00, 0x10, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00, 0x00, 0x0d,
+	12, 'd', 'n', 's', 'm', 'a', 's', 'q', '-', '2', '.', '9', '0',
+};
+
+static void test_dns_version(void **state)
+{
+	uint8_t m[sizeof(dns_version_reply)];
+	char prod[256], ver[16];
+
+	(void)state;
+	assert_int_equal(details("dns", dns_version_reply, sizeof(dns_version_reply), prod, ver), 1);
+	assert_string_equal(prod, "dnsmasq-2.90");
+	assert_string_equal(ver, "");
+	/* A refusal (dnsmasq's answer to other queries) is DNS, with no product. */
+	assert_int_equal(details("dns", real_dns, sizeof(real_dns), prod, ver), 1);
+	assert_string_equal(prod, "");
+	/* Every truncation is no answer at all. */
+	for (size_t n = 0; n < sizeof(dns_version_reply); n++) {
+		assert_int_equal(details("dns", dns_version_reply, n, prod, ver), -1);
+		assert_string_equal(prod, "");
+	}
+	/* A string longer than its record, an empty one, another class or
+	 * type: DNS, no product. */
+	memcpy(m, dns_version_reply, sizeof(m));
+	m[sizeof(m) - 13] = 13;
+	assert_int_equal(details("dns", m, sizeof(m), prod, ver), 1);
+	assert_string_equal(prod, "");
+	m[sizeof(m) - 13] = 0;
+	assert_int_equal(details("dns", m, sizeof(m), prod, ver), 1);
+	assert_string_equal(prod, "");
+	memcpy(m, dns_version_reply, sizeof(m));
+	m[35] = 0x01;           /* class IN */
+	assert_int_equal(details("dns", m, sizeof(m), prod, ver), 1);
+	assert_string_equal(prod, "");
+	memcpy(m, dns_version_reply, sizeof(m));
+	m[33] = 0x01;           /* type A */
+	assert_int_equal(details("dns", m, sizeof(m), prod, ver), 1);
+	assert_string_equal(prod, "");
+	/* Another ID: not an answer to this probe. */
+	memcpy(m, dns_version_reply, sizeof(m));
+	m[1] ^= 1;
+	assert_int_equal(details("dns", m, sizeof(m), prod, ver), -1);
+}
+
 static void test_details(void **state)
 {
 	uint8_t m[sizeof(real_snmp)], big[3 + 11 + 3 + 12 + 3 + 3 + 10 + 3 + 200];
@@ -1050,6 +1102,7 @@ int main(void)
 		cmocka_unit_test(test_replies),
 		cmocka_unit_test(test_parsers_edge),
 		cmocka_unit_test(test_details),
+		cmocka_unit_test(test_dns_version),
 		cmocka_unit_test(test_classify),
 		cmocka_unit_test(test_user_payloads),
 	};
