@@ -148,3 +148,27 @@ def test_interrupted_flag_when_consumer_breaks_with():
             if ev["kind"] == "port_state":
                 break
     assert not s.running and time.monotonic() - t0 < 10
+
+
+def test_service_scan(validate):
+    """service_scan: every open TCP port gets exactly one "service" event.
+    The lab's listeners accept and never say a word, so each is "unknown":
+    nothing is named from the port number (22 is not called ssh)."""
+    net = ipaddress.ip_network(TARGETS)
+    first4 = "%s-%s" % (net[0], net[3])
+    events = list(fastport.scan(first4, OPEN + CLOSED, rate=5000, wait=1, allow_reserved=True,
+                                service_scan=True, sv_timeout=1))
+    for ev in events:
+        validate(ev)
+    opened = {k for k, st in findings(events).items() if st == "open"}
+    assert opened == {(str(net[i]), p, "tcp") for i in range(4) for p in OPEN}
+    services = {}
+    for ev in events:
+        if ev["kind"] == "service":
+            key = (ev["target"]["ip"], ev["target"]["port"], ev["target"]["protocol"])
+            assert key not in services, "two service events for %r" % (key,)
+            services[key] = ev["service"]
+    assert set(services) == opened
+    assert {s["name"] for s in services.values()} == {"unknown"}
+    kinds = [ev["kind"] for ev in events]
+    assert kinds[-1] == "scan_completed"
