@@ -41,29 +41,10 @@ for target in 198.18.0.2 2001:2::2; do
 	scan "$target" -p T:80,443,Q:443,Q:4433,Q:9999 --states all --allow-reserved --rate 1000 \
 		--wait 2 --quiet -o "$ev"
 	$PY "$LAB_DIR/truth.py" validate "$ev"
-	$PY - "$ev" "$target" <<'EOF' || { cat "$LAB_TMP/caddy.log" >&2; die "QUIC findings for $target"; }
-import json, sys
-path, target = sys.argv[1], sys.argv[2]
-found, done = {}, None
-for line in open(path):
-    e = json.loads(line)
-    if e["kind"] == "port_state":
-        t, r = e["target"], e["result"]
-        key = "%d/%s" % (t["port"], t["protocol"])
-        assert t["ip"] == target, e
-        assert key not in found, "duplicate %s" % key
-        found[key] = r
-    elif e["kind"] == "scan_completed":
-        done = e["counters"]
-for k in sorted(found):
-    print("%s %s: %s" % (target, k, json.dumps(found[k], sort_keys=True)))
-print("%s counters: %s" % (target, json.dumps(done, sort_keys=True)))
-ok = True
-def want(cond, what):
-    global ok
-    if not cond:
-        print("FAIL: " + what)
-        ok = False
+	PYTHONPATH="$LAB_DIR" $PY - "$ev" "$target" <<'EOF' || { cat "$LAB_TMP/caddy.log" >&2; die "QUIC findings for $target"; }
+import sys
+from target_findings import load, want, done as verdict
+found, done = load(sys.argv[1], sys.argv[2])
 q = found.get("443/quic", {})
 want(q.get("state") == "open" and q.get("reason") == "quic-version-negotiation",
      "443/quic is open by version negotiation")
@@ -80,7 +61,7 @@ want(c.get("state") == "closed" and "port-unreachable" in c.get("reason", ""),
 for p in ("80/tcp", "443/tcp"):
     want(found.get(p, {}).get("state") == "open", p + " is open")
 want(len(found) == 5, "five findings")
-sys.exit(0 if ok else 1)
+verdict()
 EOF
 done
 echo "QUIC: IPv4 and IPv6 as expected"

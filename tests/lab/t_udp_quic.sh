@@ -15,29 +15,10 @@ for target in 198.18.0.2 2001:2::2; do
 	scan "$target" -p U:443,U:853,U:8443,Q:443 --states all --allow-reserved --rate 1000 \
 		--wait 2 --quiet -o "$ev"
 	$PY "$LAB_DIR/truth.py" validate "$ev"
-	$PY - "$ev" "$target" <<'EOF' || { cat "$LAB_TMP/caddy.log" >&2; die "UDP/QUIC findings for $target"; }
-import json, sys
-path, target = sys.argv[1], sys.argv[2]
-found, done = {}, None
-for line in open(path):
-    e = json.loads(line)
-    if e["kind"] == "port_state":
-        t, r = e["target"], e["result"]
-        key = "%d/%s" % (t["port"], t["protocol"])
-        assert t["ip"] == target, e
-        assert key not in found, "duplicate %s" % key
-        found[key] = r
-    elif e["kind"] == "scan_completed":
-        done = e["counters"]
-for k in sorted(found):
-    print("%s %s: %s" % (target, k, json.dumps(found[k], sort_keys=True)))
-print("%s counters: %s" % (target, json.dumps(done, sort_keys=True)))
-ok = True
-def want(cond, what):
-    global ok
-    if not cond:
-        print("FAIL: " + what)
-        ok = False
+	PYTHONPATH="$LAB_DIR" $PY - "$ev" "$target" <<'EOF' || { cat "$LAB_TMP/caddy.log" >&2; die "UDP/QUIC findings for $target"; }
+import sys
+from target_findings import load, want, done as verdict
+found, done = load(sys.argv[1], sys.argv[2])
 for p in ("443/udp", "8443/udp"):
     r = found.get(p, {})
     want(r.get("state") == "open" and r.get("reason") == "udp-reply", p + " is open by a UDP reply")
@@ -54,7 +35,7 @@ want(q.get("state") == "open" and q.get("reason") == "quic-version-negotiation",
 want("0x00000001" in q.get("quic_versions", []), "443/quic offers QUIC v1")
 want(len(found) == 4, "four findings")
 want(done is not None and done["invalid"] == 0, "no reply taken for invalid")
-sys.exit(0 if ok else 1)
+verdict()
 EOF
 done
 echo "UDP to QUIC ports: IPv4 and IPv6 as expected"
