@@ -15,6 +15,7 @@
 
 #include "fastport.h"
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "cli/payload_arg.h"
 #include "cli/sandbox.h"
 #ifdef FP_STORE
@@ -34,12 +35,7 @@ enum opt_id {
 };
 
 /* The one table of the scan's options: parsing and the usage text both come from it. */
-static const struct cli_opt {
-	const char *name;
-	int id;
-	const char *arg;  /* NULL: a flag */
-	const char *help;
-} cli_opts[] = {
+static const struct cli_opt cli_opts[] = {
 	{ "ports", OPT_PORTS, "SPEC", "ports: 22,80-90 ('-' all); T: tcp, U: udp, Q: quic prefixes" },
 	{ "input-list", OPT_INPUT_LIST, "FILE", "read targets from FILE (also -iL FILE; '#' comments)" },
 	{ "rate", OPT_RATE, "PPS", "packets per second cap, e.g. 300000 or 300k (default 10000)" },
@@ -91,43 +87,8 @@ void cmd_scan_usage(FILE *f)
 	fprintf(f, "Scan TCP (stateless SYN or connect), UDP and QUIC ports and report each finding\n"
 		"as a threat_event_v1 event.\n"
 		"TARGETs are IPv4/IPv6 addresses, CIDR blocks and A-B ranges.\n\nOptions:\n");
-	for (size_t i = 0; i < sizeof(cli_opts) / sizeof(cli_opts[0]); i++) {
-		const struct cli_opt *o = &cli_opts[i];
-		char left[64];
-
-		if (o->id < 256)
-			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->id, o->name,
-				 o->arg ? " " : "", o->arg ? o->arg : "");
-		else
-			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
-				 o->arg ? o->arg : "");
-		fprintf(f, "  %-28s %s\n", left, o->help);
-	}
+	cli_opts_usage(f, cli_opts, sizeof(cli_opts) / sizeof(cli_opts[0]));
 	fprintf(f, "\nExit status: 0 done, 1 runtime failure, 2 usage error.\n");
-}
-
-/* A whole number with an optional k/m/g suffix (x1000). */
-static uint64_t parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max)
-{
-	char *end;
-	unsigned long long v;
-	uint64_t mul = 1;
-
-	errno = 0;
-	if (!*s || *s == '-' || *s == '+')
-		fatalx(EXIT_USAGE, "--%s: invalid number '%s'", opt, s);
-	v = strtoull(s, &end, 10);
-	if (*end == 'k' || *end == 'K')
-		mul = 1000, end++;
-	else if (*end == 'm' || *end == 'M')
-		mul = 1000000, end++;
-	else if (*end == 'g' || *end == 'G')
-		mul = 1000000000, end++;
-	if (errno || *end || end == s)
-		fatalx(EXIT_USAGE, "--%s: invalid number '%s'", opt, s);
-	if (v > max / mul || v * mul < min || v * mul > max)
-		fatalx(EXIT_USAGE, "--%s: %s is out of range (%" PRIu64 "-%" PRIu64 ")", opt, s, min, max);
-	return v * mul;
 }
 
 static uint32_t parse_seconds_ms(const char *opt, const char *s, double max)
@@ -494,23 +455,13 @@ int cmd_scan(int argc, char **argv)
 	char *cmdline = NULL;
 	fp_config_t cfg;
 	fp_scanner_t *s;
-	int c, ret, quiet = 0, n = 0, outfd = STDOUT_FILENO, resfd = -1;
+	int c, ret, quiet = 0, outfd = STDOUT_FILENO, resfd = -1;
 	unsigned sb_flags = 0;
 	struct cli_run run = { .pg = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER } };
 
 	fp_config_init(&cfg);
 	cfg.out_fd = STDOUT_FILENO;
-	for (size_t i = 0; i < sizeof(cli_opts) / sizeof(cli_opts[0]); i++) {
-		lopts[i] = (struct option){ cli_opts[i].name, cli_opts[i].arg ? required_argument : no_argument,
-					    NULL, cli_opts[i].id };
-		if (cli_opts[i].id < 256) {
-			shorts[n++] = (char)cli_opts[i].id;
-			if (cli_opts[i].arg)
-				shorts[n++] = ':';
-		}
-	}
-	lopts[sizeof(cli_opts) / sizeof(cli_opts[0])] = (struct option){ 0 };
-	shorts[n] = '\0';
+	cli_opts_getopt(cli_opts, sizeof(cli_opts) / sizeof(cli_opts[0]), lopts, shorts);
 	/* The command line as given, for nmap XML's <nmaprun args>. */
 	{
 		size_t len = strlen(CLI_PROG) + 1;
@@ -548,8 +499,8 @@ int cmd_scan(int argc, char **argv)
 		switch (c) {
 		case OPT_PORTS: ports = optarg; break;
 		case OPT_INPUT_LIST: lists[nlists++] = optarg; break;
-		case OPT_RATE: cfg.rate = parse_u64("rate", optarg, 1, 100000000); break;
-		case OPT_RETRIES: cfg.retries = (uint32_t)parse_u64("retries", optarg, 0, 100); break;
+		case OPT_RATE: cfg.rate = cli_parse_u64("rate", optarg, 1, 100000000); break;
+		case OPT_RETRIES: cfg.retries = (uint32_t)cli_parse_u64("retries", optarg, 0, 100); break;
 		case OPT_WAIT: cfg.wait_ms = parse_seconds_ms("wait", optarg, 3600); break;
 		case OPT_OUTPUT: outpath = optarg; break;
 		case OPT_FORMAT:
@@ -576,19 +527,19 @@ int cmd_scan(int argc, char **argv)
 			if (!slash)
 				fatalx(EXIT_USAGE, "--shard: expected K/N, got '%s'", optarg);
 			*slash = '\0';
-			cfg.shard = (uint32_t)parse_u64("shard", optarg, 1, 1000000);
-			cfg.shard_count = (uint32_t)parse_u64("shard", slash + 1, 1, 1000000);
+			cfg.shard = (uint32_t)cli_parse_u64("shard", optarg, 1, 1000000);
+			cfg.shard_count = (uint32_t)cli_parse_u64("shard", slash + 1, 1, 1000000);
 			*slash = '/';
 			if (cfg.shard > cfg.shard_count)
 				fatalx(EXIT_USAGE, "--shard: K must be from 1 to N, got '%s'", optarg);
 			break;
 		}
-		case OPT_SEED: cfg.seed = parse_u64("seed", optarg, 0, UINT64_MAX); break;
+		case OPT_SEED: cfg.seed = cli_parse_u64("seed", optarg, 0, UINT64_MAX); break;
 		case OPT_IFACE: cfg.interface = optarg; break;
 		case OPT_SOURCE_IP: cfg.source_ip = optarg; break;
 		case OPT_ROUTER_MAC: cfg.router_mac = optarg; break;
 		case OPT_TELEMETRY: cfg.telemetry_ms = parse_seconds_ms("telemetry", optarg, 3600); break;
-		case OPT_SEND_THREADS: cfg.send_threads = (uint32_t)parse_u64("send-threads", optarg, 1, 64); break;
+		case OPT_SEND_THREADS: cfg.send_threads = (uint32_t)cli_parse_u64("send-threads", optarg, 1, 64); break;
 		case OPT_SEND_PATH:
 			if (!strcmp(optarg, "auto"))
 				cfg.send_path = FP_SEND_AUTO;
@@ -602,7 +553,7 @@ int cmd_scan(int argc, char **argv)
 		case OPT_CONNECT: cfg.connect = 1; break;
 		case OPT_SERVICE_SCAN: cfg.service_scan = 1; break;
 		case OPT_SV_CONCURRENCY:
-			cfg.sv_concurrency = (uint32_t)parse_u64("sv-concurrency", optarg, 1, 16384);
+			cfg.sv_concurrency = (uint32_t)cli_parse_u64("sv-concurrency", optarg, 1, 16384);
 			break;
 		case OPT_SV_TIMEOUT:
 			cfg.sv_timeout_ms = parse_seconds_ms("sv-timeout", optarg, 600);
@@ -611,7 +562,7 @@ int cmd_scan(int argc, char **argv)
 			break;
 		case OPT_SV_DB: cfg.sv_db = optarg; break;
 		case OPT_STORE: store_url = optarg; break;
-		case OPT_CONFIRM: confirm = (long)parse_u64("confirm", optarg, 0, 100); break;
+		case OPT_CONFIRM: confirm = (long)cli_parse_u64("confirm", optarg, 0, 100); break;
 		case OPT_SCAN_ID: scan_id = optarg; break;
 		case OPT_USER: user = optarg; break;
 		case OPT_NO_DROP: sb_flags |= SANDBOX_KEEP_PRIVS; break;

@@ -16,6 +16,7 @@
 #include <microhttpd.h>
 
 #include "cli/cli.h"
+#include "cli/opts.h"
 #include "serve/serve.h"
 #include "store/store.h"
 
@@ -25,12 +26,7 @@ enum opt_id {
 	OPT_MAX_SCANS, OPT_TLS_CERT, OPT_TLS_KEY, OPT_MAX_EVENTS,
 };
 
-static const struct cli_opt {
-	const char *name;
-	int id;
-	const char *arg;
-	const char *help;
-} serve_opts[] = {
+static const struct cli_opt serve_opts[] = {
 	{ "listen", OPT_LISTEN, "ADDR:PORT", "where to listen (default 127.0.0.1:8700; [::1]:PORT for IPv6)" },
 	{ "allow", OPT_ALLOW, "SPEC", "what this sensor may scan: addresses, CIDRs, ranges (required, repeatable)" },
 	{ "allow-reserved", OPT_ALLOW_RESERVED, NULL, "permit tasks in the benchmark, documentation and reserved ranges" },
@@ -52,37 +48,9 @@ void cmd_serve_usage(FILE *f)
 		"(POST /v1/scans), run here within the --allow scope, and their events, state\n"
 		"and counters read back; /metrics for Prometheus. docs/API-SERVE.md and\n"
 		"docs/openapi.yaml describe the API.\n\nOptions:\n");
-	for (size_t i = 0; i < NOPTS; i++) {
-		char left[64];
-
-		snprintf(left, sizeof(left), "%s--%s%s%s", serve_opts[i].id < 256 ? "-h, " : "    ",
-			 serve_opts[i].name, serve_opts[i].arg ? " " : "",
-			 serve_opts[i].arg ? serve_opts[i].arg : "");
-		fprintf(f, "  %-28s %s\n", left, serve_opts[i].help);
-	}
+	cli_opts_usage(f, serve_opts, NOPTS);
 	fprintf(f, "\nA non-loopback --listen needs --token-file and --tls-cert/--tls-key.\n"
 		"Exit status: 0 stopped by SIGINT/SIGTERM, 1 runtime failure, 2 usage error.\n");
-}
-
-static uint64_t parse_num(const char *opt, const char *s, uint64_t min, uint64_t max)
-{
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (!*s || *s == '-' || *s == '+')
-		fatalx(EXIT_USAGE, "--%s: invalid number '%s'", opt, s);
-	v = strtoull(s, &end, 10);
-	if (*end == 'k' || *end == 'K') {
-		if (v > UINT64_MAX / 1000)
-			v = UINT64_MAX;
-		else
-			v *= 1000;
-		end++;
-	}
-	if (errno || *end || v < min || v > max)
-		fatalx(EXIT_USAGE, "--%s: '%s' is not a number in %" PRIu64 "-%" PRIu64, opt, s, min, max);
-	return v;
 }
 
 /* ADDR:PORT or [V6]:PORT. Returns whether the address is loopback. */
@@ -95,7 +63,7 @@ static bool parse_listen(const char *spec, struct sockaddr_storage *ss)
 
 	if (!colon)
 		fatalx(EXIT_USAGE, "--listen: expected ADDR:PORT, got '%s'", spec);
-	port = (uint16_t)parse_num("listen", colon + 1, 1, 65535);
+	port = (uint16_t)cli_parse_u64("listen", colon + 1, 1, 65535);
 	hl = (size_t)(colon - spec);
 	if (hl >= 2 && spec[0] == '[' && spec[hl - 1] == ']')
 		h++, hl -= 2;
@@ -160,6 +128,7 @@ static bool raw_permitted(void)
 int cmd_serve(int argc, char **argv)
 {
 	struct option lopts[NOPTS + 1];
+	char shorts[3 * NOPTS + 1];
 	struct serve sv = { .lock = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER,
 			    .events = PTHREAD_COND_INITIALIZER };
 	struct MHD_Daemon *d;
@@ -178,23 +147,19 @@ int cmd_serve(int argc, char **argv)
 	sv.o.allow = calloc((size_t)argc, sizeof(*sv.o.allow));
 	if (!sv.o.allow)
 		fatalx(1, "out of memory");
-	for (size_t i = 0; i < NOPTS; i++)
-		lopts[i] = (struct option){ serve_opts[i].name,
-					    serve_opts[i].arg ? required_argument : no_argument, NULL,
-					    serve_opts[i].id };
-	lopts[NOPTS] = (struct option){ 0 };
+	cli_opts_getopt(serve_opts, NOPTS, lopts, shorts);
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, shorts, lopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_LISTEN: sv.o.listen = optarg; break;
 		case OPT_ALLOW: sv.o.allow[sv.o.nallow++] = optarg; break;
 		case OPT_ALLOW_RESERVED: sv.o.allow_reserved = true; break;
 		case OPT_TOKEN_FILE: sv.o.token_file = optarg; break;
 		case OPT_STORE: sv.o.store_url = optarg; break;
-		case OPT_MAX_RATE: sv.o.max_rate = parse_num("max-rate", optarg, 1, 100000000); break;
-		case OPT_MAX_SCANS: sv.o.max_scans = (unsigned)parse_num("max-scans", optarg, 1, 64); break;
+		case OPT_MAX_RATE: sv.o.max_rate = cli_parse_u64("max-rate", optarg, 1, 100000000); break;
+		case OPT_MAX_SCANS: sv.o.max_scans = (unsigned)cli_parse_u64("max-scans", optarg, 1, 64); break;
 		case OPT_MAX_EVENTS:
-			sv.o.max_events_bytes = (size_t)parse_num("max-events", optarg, 1, 65536) << 20;
+			sv.o.max_events_bytes = (size_t)cli_parse_u64("max-events", optarg, 1, 65536) << 20;
 			break;
 		case OPT_TLS_CERT: sv.o.tls_cert = optarg; break;
 		case OPT_TLS_KEY: sv.o.tls_key = optarg; break;
