@@ -12,6 +12,9 @@
 #ifdef FP_STORE
 #include "store/cmd.h"
 #endif
+#ifdef FP_MCP
+#include "mcp/cmd.h"
+#endif
 
 static cli_main_fn cmd_help, cmd_version;
 
@@ -43,6 +46,10 @@ static const struct cli_cmd {
 #ifdef FP_SERVE
 	{ "serve", cmd_serve, "--allow SPEC ...",
 	  "run the tasking and telemetry API (HTTP, JSON, /metrics)", cmd_serve_usage },
+#endif
+#ifdef FP_MCP
+	{ "mcp", cmd_mcp, "[--url URL] [--token-file FILE]",
+	  "Model Context Protocol server on stdio, backed by a serve", cmd_mcp_usage },
 #endif
 	{ "help", cmd_help, "[COMMAND]", "show this help, or the options of COMMAND", NULL },
 	{ "version", cmd_version, "", "print the version and build identity", NULL },
