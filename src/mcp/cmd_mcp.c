@@ -79,19 +79,12 @@ struct session {
 static bool on_message(void *arg, const char *s, size_t n)
 {
 	struct session *ss = arg;
-	json_t *answer = s ? mcp_handle(&ss->m, s, n) : mcp_too_large();
-	char *text;
+	char *text = s ? mcp_handle(&ss->m, s, n) : mcp_too_large();
 
 	if (!s)
 		fprintf(stderr, "%s: mcp: a message over %u bytes was skipped\n", CLI_PROG, MCP_MSG_MAX);
-	if (!answer)
+	if (!text)
 		return true;
-	text = json_dumps(answer, JSON_COMPACT);
-	json_decref(answer);
-	if (!text) {
-		fprintf(stderr, "%s: mcp: out of memory\n", CLI_PROG);
-		return true;
-	}
 	/* Compact JSON holds no newline: one message, one line. */
 	if (fputs(text, ss->out) == EOF || fputc('\n', ss->out) == EOF || fflush(ss->out) == EOF)
 		ss->write_failed = true;

@@ -24,6 +24,7 @@
 #define MCP_EVENT_LINE_MAX (64u << 10) /* one NDJSON event of serve */
 #define MCP_EVENTS_MAX 10000          /* events one tool call returns at most */
 #define MCP_ERR_MAX 512               /* a reason taken from serve's error body */
+#define MCP_EVENTS_TEXT_MAX (4u << 20) /* the events one tool call returns, as JSON text */
 
 /* JSON-RPC 2.0 error codes. */
 enum {
@@ -55,23 +56,39 @@ struct mcp_backend {
 	const char *url;    /* serve's base URL, for messages */
 };
 
-/* The server's state across messages. */
+/*
+ * The server's state across messages. raw carries, from a tool to
+ * mcp_handle, a tool result's structuredContent as JSON text: serve's
+ * events are passed on as serve wrote them, since jansson cannot hold
+ * every JSON number they may carry (scan_started's 64-bit seed).
+ */
 struct mcp {
 	const struct mcp_backend *be;
 	bool initialized;   /* an initialize request was answered */
 	char version[16];   /* the protocol revision agreed on */
+	char *raw;
 };
 
 /*
- * Answers one message (the bytes of one line, without its newline; any
- * bytes at all). Returns the JSON-RPC answer to write, or NULL when the
- * message needs none (a notification, a response). Never fails: an answer
- * that cannot be built for lack of memory is NULL too.
+ * The stand-in for m->raw in a tool result: a string no answer can hold
+ * otherwise (parsed strings never contain NUL), replaced by the text when
+ * the answer is written out.
  */
-json_t *mcp_handle(struct mcp *m, const char *msg, size_t len);
+#define MCP_RAW_MARK "\\u0000fastport-raw"    /* as written out */
+#define MCP_RAW_VALUE "\0fastport-raw"         /* the string's value (json_stringn) */
+#define MCP_RAW_VALUE_LEN 13
 
-/* The answer to a line longer than MCP_MSG_MAX, whose bytes were skipped. */
-json_t *mcp_too_large(void);
+/*
+ * Answers one message (the bytes of one line, without its newline; any
+ * bytes at all). Returns the JSON-RPC answer to write as one line of JSON
+ * text without its newline (malloc'd), or NULL when the message needs none
+ * (a notification, a response). An answer that cannot be built for lack of
+ * memory is NULL too.
+ */
+char *mcp_handle(struct mcp *m, const char *msg, size_t len);
+
+/* The answer to a line longer than MCP_MSG_MAX, whose bytes were skipped (malloc'd text). */
+char *mcp_too_large(void);
 
 /* A JSON-RPC error answer; id NULL for null. */
 json_t *rpc_error(json_t *id, int code, const char *msg);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* JSON-RPC 2.0 for `fastport mcp`: one message in, its answer out, per the MCP lifecycle. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fastport.h"
@@ -26,9 +28,33 @@ static json_t *rpc_result(json_t *id, json_t *result)
 	return result ? json_pack("{s:s,s:O,s:o}", "jsonrpc", "2.0", "id", id, "result", result) : NULL;
 }
 
-json_t *mcp_too_large(void)
+/* The answer as text, m->raw (if any) in place of its mark. Consumes a. */
+static char *answer_text(struct mcp *m, json_t *a)
 {
-	return rpc_error(NULL, RPC_PARSE_ERROR, "message too large (the limit is 1 MiB)");
+	char *text = a ? json_dumps(a, JSON_COMPACT) : NULL, *mark, *out = NULL;
+	size_t ml = strlen("\"" MCP_RAW_MARK "\"");
+
+	json_decref(a);
+	if (!text || !m || !m->raw)
+		goto out;
+	mark = strstr(text, "\"" MCP_RAW_MARK "\"");
+	if (!mark)
+		goto out;
+	if (asprintf(&out, "%.*s%s%s", (int)(mark - text), text, m->raw, mark + ml) < 0)
+		out = NULL;
+	free(text);
+	text = out;
+out:
+	if (m) {
+		free(m->raw);
+		m->raw = NULL;
+	}
+	return text;
+}
+
+char *mcp_too_large(void)
+{
+	return answer_text(NULL, rpc_error(NULL, RPC_PARSE_ERROR, "message too large (the limit is 1 MiB)"));
 }
 
 static json_t *initialize(struct mcp *m, json_t *params)
@@ -90,7 +116,7 @@ static json_t *dispatch(struct mcp *m, json_t *id, const char *method, json_t *p
 	return rpc_error(id, RPC_METHOD_NOT_FOUND, msg);
 }
 
-json_t *mcp_handle(struct mcp *m, const char *msg, size_t len)
+static json_t *handle(struct mcp *m, const char *msg, size_t len)
 {
 	json_t *j, *id, *method, *out;
 	json_error_t jerr;
@@ -136,4 +162,9 @@ json_t *mcp_handle(struct mcp *m, const char *msg, size_t len)
 out:
 	json_decref(j);
 	return out;
+}
+
+char *mcp_handle(struct mcp *m, const char *msg, size_t len)
+{
+	return answer_text(m, handle(m, msg, len));
 }

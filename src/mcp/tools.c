@@ -509,12 +509,17 @@ static json_t *list_scans(struct call *c)
 				"total", (json_int_t)total), false);
 }
 
-/* The events of an NDJSON answer that pass a filter, from offset on, at most limit. */
+/*
+ * The events of an NDJSON answer that pass a filter, from offset on, at
+ * most limit of them and MCP_EVENTS_TEXT_MAX bytes: kept as the text serve
+ * sent (a JSON array's members), each checked to be a JSON object first.
+ */
 struct events {
-	json_t *out;        /* the array returned */
+	struct body txt;    /* "e1,e2,..." */
+	json_int_t n;       /* events in txt */
 	const char *kind;   /* NULL: every kind; "findings": port_state and service */
 	json_int_t skip, limit;
-	bool more;          /* one more matched after limit */
+	bool more;          /* one more matched after the limit */
 	size_t bad;         /* lines too long or not JSON objects */
 };
 
@@ -522,40 +527,47 @@ static bool event_line(void *arg, const char *s, size_t n)
 {
 	struct events *ev = arg;
 	const char *kind;
+	json_error_t jerr;
+	bool want;
 	json_t *e;
 
 	if (!s) {
 		ev->bad++;
 		return true;
 	}
-	e = json_loadb(s, n, 0, NULL);
+	/* A 64-bit integer above INT64_MAX (scan_started's seed) is valid
+	 * JSON beyond jansson's integers: checked as a real then, passed on
+	 * as written. */
+	e = json_loadb(s, n, 0, &jerr);
+	if (!e && !strncmp(jerr.text, "too big ", 8))
+		e = json_loadb(s, n, JSON_DECODE_INT_AS_REAL, &jerr);
 	if (!json_is_object(e)) {
 		json_decref(e);
 		ev->bad++;
 		return true;
 	}
 	kind = json_string_value(json_object_get(e, "kind"));
-	if (ev->kind && !(kind && (!strcmp(ev->kind, kind) || (!strcmp(ev->kind, "findings") &&
-			  (!strcmp(kind, "port_state") || !strcmp(kind, "service")))))) {
-		json_decref(e);
+	want = !ev->kind || (kind && (!strcmp(ev->kind, kind) || (!strcmp(ev->kind, "findings") &&
+		(!strcmp(kind, "port_state") || !strcmp(kind, "service")))));
+	json_decref(e);
+	if (!want)
 		return true;
-	}
 	if (ev->skip > 0) {
 		ev->skip--;
-		json_decref(e);
 		return true;
 	}
-	if ((json_int_t)json_array_size(ev->out) >= ev->limit) {
+	if (ev->n >= ev->limit || n + 1 > ev->txt.max - ev->txt.len) {
 		ev->more = true;
-		json_decref(e);
 		return false; /* enough: the transfer stops here */
 	}
-	json_array_append_new(ev->out, e);
+	if ((ev->n && !body_add(&ev->txt, ",", 1)) || !body_add(&ev->txt, s, n))
+		return false;
+	ev->n++;
 	return true;
 }
 
 /*
- * GET an NDJSON path; on success the events in *evs and NULL returned,
+ * GET an NDJSON path; on success the events in evs and NULL returned,
  * otherwise the tool error to return.
  */
 static json_t *request_events(struct call *c, const char *path, struct events *evs)
@@ -565,12 +577,9 @@ static json_t *request_events(struct call *c, const char *path, struct events *e
 	long status = 0;
 	char err[256] = "";
 
-	evs->out = json_array();
-	if (!evs->out || ndjson_init(&nd, MCP_EVENT_LINE_MAX, event_line, evs) < 0) {
-		json_decref(evs->out);
-		evs->out = NULL;
-		return NULL;
-	}
+	evs->txt.max = MCP_EVENTS_TEXT_MAX;
+	if (ndjson_init(&nd, MCP_EVENT_LINE_MAX, event_line, evs) < 0)
+		return tool_error(0, "out of memory");
 	if (c->m->be->request(c->m->be->ctx, "GET", path, NULL, ndjson_feed, &nd, &status, err, sizeof(err)) < 0) {
 		r = unreachable(c, err);
 		goto out;
@@ -580,26 +589,47 @@ static json_t *request_events(struct call *c, const char *path, struct events *e
 		goto out;
 	}
 	ndjson_finish(&nd);
+	if (evs->txt.over)
+		r = tool_error(status, "out of memory");
 out:
 	ndjson_free(&nd);
-	if (r) {
-		json_decref(evs->out);
-		evs->out = NULL;
-	}
 	return r;
 }
 
-static json_t *events_result(struct events *evs, json_int_t offset, const char *key, const char *val)
+/*
+ * The result of an events tool: {"events":[...], "returned", "offset",
+ * "more", key: val, "skipped_lines"}, the events as serve wrote them. The
+ * structured content goes out through c->m->raw (see struct mcp).
+ */
+static json_t *events_result(struct call *c, struct events *evs, json_int_t offset, const char *key,
+			     const char *val)
 {
-	json_t *o = json_pack("{s:O,s:I,s:I,s:b}", "events", evs->out, "returned",
-			      (json_int_t)json_array_size(evs->out), "offset", offset, "more", evs->more);
+	json_t *o = json_pack("{s:I,s:I,s:b}", "returned", evs->n, "offset", offset, "more", evs->more), *r;
+	char *env, *text = NULL;
 
-	json_decref(evs->out);
 	if (o && evs->bad)
 		json_object_set_new(o, "skipped_lines", json_integer((json_int_t)evs->bad));
 	if (o && val)
 		json_object_set_new(o, key, json_string(val));
-	return result(o, false);
+	env = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	/* env is "{...}" with at least "returned": the events go first. */
+	if (!env || asprintf(&text, "{\"events\":[%s],%s", evs->txt.p ? evs->txt.p : "", env + 1) < 0)
+		text = NULL;
+	free(env);
+	free(evs->txt.p);
+	evs->txt.p = NULL;
+	if (!text)
+		return NULL;
+	r = json_pack("{s:[{s:s,s:s}],s:o,s:b}", "content", "type", "text", "text", text, "structuredContent",
+		      json_stringn(MCP_RAW_VALUE, MCP_RAW_VALUE_LEN), "isError", 0);
+	if (!r) {
+		free(text);
+		return NULL;
+	}
+	free(c->m->raw);
+	c->m->raw = text;
+	return r;
 }
 
 static json_t *get_findings(struct call *c)
@@ -618,9 +648,11 @@ static json_t *get_findings(struct call *c)
 		evs.kind = kind;
 	}
 	r = request_events(c, path, &evs);
-	if (r || !evs.out)
+	if (r) {
+		free(evs.txt.p);
 		return r;
-	return events_result(&evs, int_arg(c, "offset", 0), "id", str_arg(c, "id"));
+	}
+	return events_result(c, &evs, int_arg(c, "offset", 0), "id", str_arg(c, "id"));
 }
 
 /* Percent-encodes s (every byte but RFC 3986's unreserved ones) into out. */
@@ -659,9 +691,11 @@ static json_t *get_changes(struct call *c)
 		return tool_error(0, "argument since: too long");
 	snprintf(path, sizeof(path), "/v1/changes%s%s", since ? "?since=" : "", since ? esc : "");
 	r = request_events(c, path, &evs);
-	if (r || !evs.out)
+	if (r) {
+		free(evs.txt.p);
 		return r;
-	return events_result(&evs, int_arg(c, "offset", 0), "since", since);
+	}
+	return events_result(c, &evs, int_arg(c, "offset", 0), "since", since);
 }
 
 json_t *mcp_tools_call(struct mcp *m, const char *name, json_t *args, int *code, char *msg, size_t msglen)

@@ -132,6 +132,7 @@ f = await findings(id, { kind: "all" });
 check("kind all has scan_started, the 64 and scan_completed", [true, 64, true],
   [f.events.some((e) => e.kind === "scan_started"), f.events.filter((e) => e.kind === "port_state").length,
    f.events.some((e) => e.kind === "scan_completed")]);
+check("kind all: no line skipped", undefined, f.skipped_lines);
 
 r = await call("list_scans", {});
 check("list_scans has the scan", true, sc(r).scans.some((s) => s.id === id));
@@ -277,6 +278,17 @@ check("raw: a last line without a newline", {}, byId(12)?.result);
 check("raw: answers", 14, msgs.length);
 check("raw: notification unanswered", 0, msgs.filter((m) => m.id === undefined).length);
 
+// Events pass through as serve wrote them: scan_started's 64-bit seed keeps every digit.
+{
+  const { readFileSync } = await import("node:fs");
+  const tok = readFileSync(env.TOKEN_FILE, "utf8").trim();
+  const direct = await (await fetch(`${env.MCP_URL}/v1/scans/${id}/events?kind=scan_started`,
+    { headers: { Authorization: `Bearer ${tok}` } })).text();
+  const viaMcp = await raw([init("2025-11-25"), JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call",
+    params: { name: "get_findings", arguments: { id, kind: "scan_started" } } })]);
+  const seed = (t) => (/"seed":(\d+)/.exec(t) ?? [])[1];
+  check("scan_started's seed digit for digit", [true, seed(direct)], [seed(direct) !== undefined, seed(viaMcp.lines[1])]);
+}
 const neg = await raw([init("1999-01-01")]);
 check("raw: unknown revision gets ours", "2025-11-25", JSON.parse(neg.lines[0] ?? "{}").result?.protocolVersion);
 const empty = await raw([]);
