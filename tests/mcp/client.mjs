@@ -194,20 +194,27 @@ f = await findings(id2);
 const got2 = new Set(f.events.map((e) => `${e.target.ip} ${e.target.port} ${e.result.state}`));
 check("second scan: 443 open everywhere", [...truth([443])].sort(), [...got2].sort());
 l443.kill();
-r = await call("get_changes", { since: done.created });
+// Since the first scan: the changes the second one computed, 443 opened on all 16.
+r = await call("get_changes", { since: id });
 if (r.isError && sc(r)?.status === 404) {
-  // This serve has no /v1/changes yet: the tool must say so as a tool error.
+  // This serve has no /v1/changes (or no store): the tool must say so as a tool error.
   ok("get_changes: serve without /v1/changes gives a 404 tool error");
   r = await call("get_changes", { since: "not a time" });
   check("get_changes(since): still a tool error", true, r.isError);
 } else {
   check("get_changes: no error", false, r.isError);
   sameText("get_changes", r);
-  const ch = sc(r).events.filter((e) => e.kind === "exposure_change" && e.target.port === 443);
-  check("get_changes: 16 changes on 443", 16, ch.length);
-  check("get_changes: each opened", true, ch.every((e) => e.change === "opened"));
+  const ch = sc(r).events ?? [];
+  const want = [...Array(16).keys()].map((i) => `198.19.0.${i} 443 opened`).sort();
+  check("get_changes since the first scan: 443 opened on the 16", want,
+    ch.map((e) => `${e.target?.ip} ${e.target?.port} ${e.change}`).sort());
+  check("get_changes: exposure_change events", true, ch.every((e) => e.kind === "exposure_change"));
+  r = await call("get_changes", { since: done.created, limit: 1 });
+  check("get_changes since a time, limit 1", [false, 1, true], [r.isError, sc(r)?.returned, sc(r)?.more]);
   r = await call("get_changes", { since: "not a time" });
   check("get_changes with a bad since: 400 tool error", [true, 400], [r.isError, sc(r)?.status]);
+  if (/since/.test(r.content[0].text)) ok("get_changes 400 names since");
+  else bad("get_changes 400 reason", r.content[0].text);
 }
 await client.close();
 
