@@ -32,7 +32,10 @@ TOK=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf '%s\n' "$TOK" > "$LAB_TMP/token"
 chmod 600 "$LAB_TMP/token"
 URL=http://127.0.0.1:8700
-ip netns exec "$NS_S" "$FASTPORT" serve --listen 127.0.0.1:8700 --allow 198.19.0.0/24 --allow-reserved \
+# Where serve has --state-dir (tasks and checkpoints), it goes to the lab's temporary directory.
+STATE=()
+"$FASTPORT" serve --help 2> /dev/null | grep -q -- --state-dir && STATE=(--state-dir "$LAB_TMP/state")
+ip netns exec "$NS_S" "$FASTPORT" serve "${STATE[@]}" --listen 127.0.0.1:8700 --allow 198.19.0.0/24 --allow-reserved \
 	--token-file "$LAB_TMP/token" --store none --max-rate 50000 2> "$LAB_TMP/serve.err" &
 SERVE_PID=$!
 LAB_PIDS+=("$SERVE_PID")
