@@ -167,7 +167,8 @@ static int sq_open(const struct store_url *u, unsigned flags, struct store **out
 	}
 	if (sq_exec(q, "PRAGMA foreign_keys = ON", "enabling foreign keys") < 0 ||
 	    sq_exec(q, "PRAGMA temp_store = MEMORY", "keeping temporary data in memory") < 0 ||
-	    sq_exec(q, "PRAGMA journal_size_limit = 67108864", "limiting the WAL's size") < 0) {
+	    sq_exec(q, "PRAGMA journal_size_limit = 67108864", "limiting the WAL's size") < 0 ||
+	    sq_exec(q, "PRAGMA cache_size = -65536", "sizing the page cache") < 0) {
 		snprintf(err, errlen, "%s", q->base.err);
 		goto fail;
 	}
