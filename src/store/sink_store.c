@@ -108,6 +108,9 @@ static int commit(struct sink_store *ss)
 static int begin(struct sink_store *ss, const struct store_event *ev, struct store_parsed *p)
 {
 	struct store_scan sc = { 0 };
+	char scope[STORE_ID_MAX + 1];
+	enum store_state state;
+	int known;
 
 	snprintf(ss->scan_id, sizeof(ss->scan_id), "%s", ev->scan_id);
 	ss->shard = ss->shard_count = 1;
@@ -119,15 +122,11 @@ static int begin(struct sink_store *ss, const struct store_event *ev, struct sto
 	sc.started_at = ev->time;
 	sc.shard = ss->shard;
 	sc.shard_count = ss->shard_count;
-	{
-		char scope[STORE_ID_MAX + 1];
-		enum store_state state;
-		int known = store_scan_info(ss->st, ev->scan_id, scope, &state);
-
-		if (known < 0)
-			goto fail;
-		ss->mem = !known && ss->shard_count == 1;
-	}
+	/* The sides in memory only for a scan new to the store, of one shard. */
+	known = store_scan_info(ss->st, ev->scan_id, scope, &state);
+	if (known < 0)
+		goto fail;
+	ss->mem = !known && ss->shard_count == 1;
 	if (store_begin_scan(ss->st, &sc) < 0)
 		goto fail;
 	ss->begun = true;
