@@ -653,6 +653,7 @@ int cmd_scan(int argc, char **argv)
 			.scan_id = scan_id, .resume_fd = resfd, .shard = cfg.shard,
 			.shard_count = cfg.shard_count, .out_fd = outfd,
 			.list = cfg.out_format == FP_FORMAT_LIST, .quiet_out = xml_out,
+			.xml = run.xml,
 		};
 
 		run.store = scan_store_open(&so, &cfg.scan_id);

@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "cli/scan_store.h"
+#include "store/nmap_xml.h"
 #include "store/sink_store.h"
 
 struct scan_store {
@@ -28,6 +29,7 @@ struct scan_store {
 	bool baseline;         /* the scope has a complete scan */
 	int out_fd;
 	bool list, quiet_out;
+	struct nmap_xml *xml;
 	/* the helper */
 	pid_t helper;
 	int to_helper, from_helper;
@@ -124,6 +126,7 @@ struct scan_store *scan_store_open(const struct scan_store_opts *o, const char *
 	ss->out_fd = o->out_fd;
 	ss->list = o->list;
 	ss->quiet_out = o->quiet_out;
+	ss->xml = o->xml;
 	ret = store_url_parse(o->url, &ss->url, err, sizeof(err));
 	if (ret < 0)
 		fatalx(ret == STORE_EUSAGE ? EXIT_USAGE : 1, "--store: %s", err);
@@ -357,36 +360,47 @@ int scan_store_event(struct scan_store *ss, const char *json, size_t n)
 	return ss->sink ? sink_store_event(ss->sink, json, n) : 0;
 }
 
-/* One exposure change after the scan's events: the event itself, or a
- * line of the list format. */
-static int change_cb(const char *json, size_t len, void *ud)
+/* One exposure change as a line of the list format to fd, after prefix. */
+static int change_line(int fd, const char *prefix, const char *json, size_t len)
 {
-	struct scan_store *ss = ud;
 	json_t *e, *t;
 	char line[256];
 	const char *ip;
 	bool v6;
 	int n;
 
-	if (ss->quiet_out)
-		return 0;
-	if (!ss->list) {
-		if (write_all(ss->out_fd, json, len) < 0 || write_all(ss->out_fd, "\n", 1) < 0)
-			return -1;
-		return 0;
-	}
 	e = json_loadb(json, len, 0, NULL);
 	if (!e)
 		return -1;
 	t = json_object_get(e, "target");
 	ip = json_string_value(json_object_get(t, "ip"));
 	v6 = ip && strchr(ip, ':');
-	n = snprintf(line, sizeof(line), "%-14s %s%s%s:%d/%s\n",
+	n = snprintf(line, sizeof(line), "%s%-14s %s%s%s:%d/%s\n", prefix,
 		     json_string_value(json_object_get(e, "change")), v6 ? "[" : "", ip ? ip : "?",
 		     v6 ? "]" : "", (int)json_integer_value(json_object_get(t, "port")),
 		     json_string_value(json_object_get(t, "protocol")));
 	json_decref(e);
-	return write_all(ss->out_fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	return write_all(fd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
+/* One exposure change after the scan's events: the event itself, or a
+ * line of the list format; into the nmap XML as a comment; on standard
+ * error when the XML is the scan's output (a user of --format nmap-xml
+ * learns of the changes without reading the document). */
+static int change_cb(const char *json, size_t len, void *ud)
+{
+	struct scan_store *ss = ud;
+
+	if (ss->xml && nmap_xml_change(ss->xml, json, len) < 0)
+		return -1;
+	if (ss->quiet_out)
+		return change_line(STDERR_FILENO, CLI_PROG ": ", json, len) < 0 ? -1 : 0;
+	if (!ss->list) {
+		if (write_all(ss->out_fd, json, len) < 0 || write_all(ss->out_fd, "\n", 1) < 0)
+			return -1;
+		return 0;
+	}
+	return change_line(ss->out_fd, "", json, len);
 }
 
 int scan_store_finish(struct scan_store *ss, bool failed)

@@ -22,6 +22,8 @@
 
 #include "store/store.h"
 
+struct nmap_xml;
+
 /* The scanner's own list when no -p is given (src/engine/api.c). */
 #define SCAN_DEFAULT_PORTS "21,22,23,25,53,80,110,111,135,139,143,443,445,993,995,1723,3306,3389,5900,8080"
 
@@ -44,6 +46,7 @@ struct scan_store_opts {
 	int out_fd;                       /* where the scan's events go */
 	bool list;                        /* ... in the list format (else NDJSON) */
 	bool quiet_out;                   /* the scan's events go elsewhere (nmap XML only) */
+	struct nmap_xml *xml;             /* nmap XML being written (--format nmap-xml, -oX), or NULL */
 };
 
 struct scan_store;
@@ -77,7 +80,9 @@ int scan_store_event(struct scan_store *ss, const char *json, size_t n);
  * Ends the stored scan: failed when the scan failed, else complete or
  * interrupted from its events. For a complete scan: re-probes the close
  * candidates (helper), then computes the changes and writes each as an
- * exposure_change event (or a list line) to the scan's output. Returns the
+ * exposure_change event (or a list line) to the scan's output; with nmap
+ * XML each also goes into the document as a comment, and when the XML is
+ * the scan's output (quiet_out) as a list line to standard error. Returns the
  * exit status: 0, or 1 after printing why the store failed.
  */
 int scan_store_finish(struct scan_store *ss, bool failed);

@@ -80,8 +80,9 @@ static struct diff_port *side_new(struct diff_side *d, const char *ip, uint16_t 
 		d->v = v;
 		d->cap = cap;
 	}
-	p = &d->v[d->n++];
+	p = &d->v[d->n];
 	memset(p, 0, sizeof(*p));
+	p->seq = d->n++;
 	p->key = key;
 	p->ip = arena_dup(d, ip, oom);
 	p->port = port;
@@ -137,21 +138,29 @@ static int port_cmp(const struct diff_port *a, const struct diff_port *b)
 	return strcmp(a->protocol, b->protocol);
 }
 
+/* Port order, then the order of adding (a stable sort). */
 static int port_qcmp(const void *a, const void *b)
 {
-	return port_cmp(a, b);
+	const struct diff_port *x = a, *y = b;
+	int c = port_cmp(x, y);
+
+	if (c)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* Merges the fields b knows into a (records of one port). */
+/* Merges the fields b (added after a) knows into a (records of one port).
+ * The first finding of each kind counts, as in the store, which keeps the
+ * first delivery of a finding (a side loaded from it has one of each). */
 static void port_merge(struct diff_port *a, const struct diff_port *b)
 {
-	if (b->state && (!a->state || !strcmp(b->state, "open"))) {
+	if (b->state && !a->state) {
 		a->state = b->state;
 		a->reason = b->reason;
 	}
 	if (!a->time || (b->time && strcmp(b->time, a->time) < 0))
 		a->time = b->time;
-	if (b->has_service) {
+	if (b->has_service && !a->has_service) {
 		a->has_service = true;
 		a->product = b->product;
 		a->version = b->version;
@@ -171,9 +180,6 @@ void diff_side_finish(struct diff_side *d)
 
 	if (d->sorted)
 		return;
-	/* Stable order for merging: qsort is not stable, but merging is
-	 * order-independent except for which equal-rank value wins, and the
-	 * store puts each kind of a port once. */
 	if (d->n)
 		qsort(d->v, d->n, sizeof(d->v[0]), port_qcmp);
 	for (size_t i = 0; i < d->n; i++) {

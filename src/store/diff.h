@@ -21,6 +21,7 @@ struct diff_port {
 	bool has_service;       /* a service finding came */
 	const char *service, *product, *version, *cert_sha256;
 	const char *confirmed;  /* a re-probe's state, or NULL */
+	size_t seq;             /* order of adding: of two findings of one kind, the first counts */
 };
 
 struct diff_side {

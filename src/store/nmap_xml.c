@@ -25,6 +25,8 @@ struct nmap_xml {
 	char *args, *ports;
 	char *buf;             /* queued lines, '\n'-terminated */
 	size_t len, cap;
+	char *chg;             /* exposure_change lines, '\n'-terminated */
+	size_t chg_len, chg_cap;
 	bool oom, loaded;
 	/* while writing */
 	struct xport *v;
@@ -88,6 +90,7 @@ void nmap_xml_free(struct nmap_xml *x)
 	json_decref(x->completed);
 	free(x->v);
 	free(x->buf);
+	free(x->chg);
 	free(x->args);
 	free(x->ports);
 	free(x);
@@ -562,6 +565,61 @@ static void port_out(FILE *f, const struct xport *p)
 	fputs("</port>\n", f);
 }
 
+int nmap_xml_change(struct nmap_xml *x, const char *json, size_t n)
+{
+	if (x->chg_cap - x->chg_len < n + 1) {
+		size_t cap = x->chg_cap ? x->chg_cap : 4096;
+		char *p;
+
+		while (cap - x->chg_len < n + 1)
+			cap *= 2;
+		p = realloc(x->chg, cap);
+		if (!p) {
+			x->oom = true;
+			return -1;
+		}
+		x->chg = p;
+		x->chg_cap = cap;
+	}
+	memcpy(x->chg + x->chg_len, json, n);
+	for (size_t i = 0; i < n; i++)
+		if (x->chg[x->chg_len + i] == '\n')
+			x->chg[x->chg_len + i] = ' ';
+	x->chg_len += n;
+	x->chg[x->chg_len++] = '\n';
+	return 0;
+}
+
+/*
+ * The exposure changes as comments, one per change: "<!-- fastport
+ * exposure_change: EVENT -->", EVENT the threat_event_v1 line. A comment
+ * may not hold "--": a '-' followed by another inside the event's strings
+ * is written as the JSON escape \u002d, so the text stays the same event
+ * for a JSON reader (JSON has '-' outside strings only before a number,
+ * never twice). Comments are no elements: the document stays valid under
+ * nmap's DTD, and its readers skip them.
+ */
+static void changes_out(const struct nmap_xml *x, FILE *f)
+{
+	size_t i = 0;
+
+	if (!x->chg_len)
+		return;
+	fputs("<!-- fastport: the exposure changes since the last complete scan of the same scope,"
+	      " one threat_event_v1 exposure_change event per comment -->\n", f);
+	while (i < x->chg_len) {
+		fputs("<!-- fastport exposure_change: ", f);
+		for (; i < x->chg_len && x->chg[i] != '\n'; i++) {
+			if (x->chg[i] == '-' && i + 1 < x->chg_len && x->chg[i + 1] == '-')
+				fputs("\\u002d", f);
+			else
+				fputc(x->chg[i], f);
+		}
+		fputs(" -->\n", f);
+		i++;
+	}
+}
+
 int nmap_xml_write(struct nmap_xml *x, FILE *f)
 {
 	const char *method, *version;
@@ -622,6 +680,7 @@ int nmap_xml_write(struct nmap_xml *x, FILE *f)
 		fputs("</ports>\n</host>\n", f);
 		hosts++;
 	}
+	changes_out(x, f);
 	timestr(end, ts);
 	snprintf(el_s, sizeof(el_s), "%.2f", json_is_number(el) ? json_number_value(el)
 								 : (double)(end - start));

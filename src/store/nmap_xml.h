@@ -41,6 +41,15 @@ struct nmap_xml *nmap_xml_new(const char *args, const char *ports);
 /* Queues one event line (n bytes). 0, or -1 when memory ran out. */
 int nmap_xml_event(struct nmap_xml *x, const char *json, size_t n);
 
+/*
+ * Adds one exposure_change event line (n bytes) to the document: written
+ * as an XML comment after the hosts ("<!-- fastport exposure_change: EVENT
+ * -->", a '-' that another follows escaped as \u002d), so that a scan
+ * writing nmap XML still tells of its changes and the document stays valid
+ * under nmap's DTD. 0, or -1 when memory ran out.
+ */
+int nmap_xml_change(struct nmap_xml *x, const char *json, size_t n);
+
 /* Writes the whole document to f. 0, or -1 (errno: a write error, or
  * ENOMEM). Lines that are not threat_event_v1 events are skipped. */
 int nmap_xml_write(struct nmap_xml *x, FILE *f);

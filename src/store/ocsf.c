@@ -156,6 +156,28 @@ static int scan_activity(struct ocsf_ctx *c, json_t *ev, FILE *f, bool started)
 	return emit(o, f);
 }
 
+/* Software Inventory Info (5020) for a product identified on the scanned
+ * device: by a service event, or by a UDP reply fastport parsed (a
+ * port_state whose result names the product). Nothing without a product. */
+static int software(json_t *ev, json_t *t, const char *product, const char *version, json_t *cpe,
+		    FILE *f)
+{
+	json_t *o;
+
+	if (!product || !*product)
+		return 0;
+	o = base(ev, 5, 5020, 2, "Collect", "Software Inventory Info", ":software");
+	if (!o)
+		return -1;
+	json_object_set_new(o, "device", json_pack("{s:s?, s:i, s:s}", "ip", str(t, "ip"), "type_id",
+						   0, "type", "Unknown"));
+	json_object_set_new(o, "package", json_pack("{s:s, s:s}", "name", product, "version",
+						    version ? version : ""));
+	if (json_array_size(cpe) && json_is_string(json_array_get(cpe, 0)))
+		json_object_set(json_object_get(o, "package"), "cpe_name", json_array_get(cpe, 0));
+	return emit(o, f);
+}
+
 static int port_state(struct ocsf_ctx *c, json_t *ev, FILE *f)
 {
 	json_t *t = json_object_get(ev, "target"), *r = json_object_get(ev, "result"), *o, *um;
@@ -172,13 +194,19 @@ static int port_state(struct ocsf_ctx *c, json_t *ev, FILE *f)
 	json_object_set_new(o, "observation_point_id", json_integer(1));
 	if (str(r, "reason"))
 		json_object_set_new(o, "status_detail", json_string(str(r, "reason")));
-	um = json_pack("{s:s?, s:O?, s:O?, s:O?}", "state", state, "ttl", json_object_get(r, "ttl"),
-		       "rtt_us", json_object_get(r, "rtt_us"), "quic_versions",
-		       json_object_get(r, "quic_versions"));
+	um = json_pack("{s:s*, s:O*, s:O*, s:O*, s:s*, s:s*}", "state", state, "ttl",
+		       json_object_get(r, "ttl"), "rtt_us", json_object_get(r, "rtt_us"),
+		       "quic_versions", json_object_get(r, "quic_versions"), "product",
+		       str(r, "product"), "version", str(r, "version"));
 	if (str(t, "protocol") && !strcmp(str(t, "protocol"), "quic"))
 		json_object_set_new(um, "protocol", json_string("quic"));
 	json_object_set_new(o, "unmapped", um);
-	return emit(o, f);
+	if (emit(o, f) < 0)
+		return -1;
+	/* A UDP reply parsed as its protocol may name the server's software
+	 * (result.product, result.version): the same inventory record as a
+	 * service event's. */
+	return software(ev, t, str(r, "product"), str(r, "version"), NULL, f);
 }
 
 /* OCSF's certificate object from the service's tls member. */
@@ -239,21 +267,8 @@ static int service(struct ocsf_ctx *c, json_t *ev, FILE *f)
 	json_object_set_new(o, "unmapped", um);
 	if (emit(o, f) < 0)
 		return -1;
-	if (!product || !*product)
-		return 0;
 	/* The product is software on the scanned device. */
-	o = base(ev, 5, 5020, 2, "Collect", "Software Inventory Info", ":software");
-	if (!o)
-		return -1;
-	json_object_set_new(o, "device", json_pack("{s:s?, s:i, s:s}", "ip", str(t, "ip"), "type_id",
-						   0, "type", "Unknown"));
-	json_object_set_new(o, "package", json_pack("{s:s, s:s}", "name", product, "version",
-						    str(s, "version") ? str(s, "version") : ""));
-	if (json_array_size(json_object_get(s, "cpe")) &&
-	    json_is_string(json_array_get(json_object_get(s, "cpe"), 0)))
-		json_object_set(json_object_get(o, "package"), "cpe_name",
-				json_array_get(json_object_get(s, "cpe"), 0));
-	return emit(o, f);
+	return software(ev, t, product, str(s, "version"), json_object_get(s, "cpe"), f);
 }
 
 static int exposure_change(struct ocsf_ctx *c, json_t *ev, FILE *f)

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "sink_store.h"
+#include "diff.h"
 
 /* Events waiting for the writer: at most this many bytes (the /16 x 5
  * figure, 327,680 events, is about 115 MB of text). Past it the producer
@@ -45,6 +46,14 @@ struct sink_store {
 	struct timespec first_uncommitted;
 	enum store_state final_state;
 	size_t changes;
+	/* The comparison's sides, kept in memory so that ending the scan
+	 * loads nothing: the baseline's ports (loaded when the scan begins)
+	 * and this scan's (built as its findings are stored). Only for a
+	 * scan this stream begins (a scan stored before holds findings the
+	 * stream does not bring) with one shard (the others are not here). */
+	bool mem;
+	char base_id[STORE_ID_MAX + 1];
+	struct diff_side before, after;
 };
 
 static int ms_since(const struct timespec *t)
@@ -99,6 +108,9 @@ static int commit(struct sink_store *ss)
 static int begin(struct sink_store *ss, const struct store_event *ev, struct store_parsed *p)
 {
 	struct store_scan sc = { 0 };
+	char scope[STORE_ID_MAX + 1];
+	enum store_state state;
+	int known;
 
 	snprintf(ss->scan_id, sizeof(ss->scan_id), "%s", ev->scan_id);
 	ss->shard = ss->shard_count = 1;
@@ -110,12 +122,35 @@ static int begin(struct sink_store *ss, const struct store_event *ev, struct sto
 	sc.started_at = ev->time;
 	sc.shard = ss->shard;
 	sc.shard_count = ss->shard_count;
-	if (store_begin_scan(ss->st, &sc) < 0) {
-		fail(ss, "recording scan %s: %s", ev->scan_id, store_error(ss->st));
-		return -1;
-	}
+	/* The sides in memory only for a scan new to the store, of one shard. */
+	known = store_scan_info(ss->st, ev->scan_id, scope, &state);
+	if (known < 0)
+		goto fail;
+	ss->mem = !known && ss->shard_count == 1;
+	if (store_begin_scan(ss->st, &sc) < 0)
+		goto fail;
 	ss->begun = true;
+	if (ss->mem) {
+		if (store_baseline(ss->st, ss->scan_id, ss->base_id) < 0)
+			goto fail;
+		if (ss->base_id[0] && store_load_side(ss->st, ss->base_id, true, &ss->before) < 0)
+			goto fail;
+	}
 	return 0;
+fail:
+	fail(ss, "recording scan %s: %s", ev->scan_id, store_error(ss->st));
+	return -1;
+}
+
+/* Adds a stored finding to this scan's side; out of memory only costs the
+ * side (the end then loads it from the store). */
+static void mem_add(struct sink_store *ss, const struct store_event *ev)
+{
+	if (ss->mem && store_event_is_finding(ev) && diff_side_add(&ss->after, ev) < 0) {
+		ss->mem = false;
+		diff_side_free(&ss->after);
+		diff_side_free(&ss->before);
+	}
 }
 
 /* Parses and stores one line (writer thread). */
@@ -158,6 +193,7 @@ static int handle(struct sink_store *ss, const char *line, size_t n)
 		fail(ss, "storing events: %s", store_error(ss->st));
 		goto out;
 	}
+	mem_add(ss, &ev);
 	ss->events++;
 	ss->uncommitted++;
 	if (ss->uncommitted >= ss->o.batch_events ||
@@ -271,6 +307,8 @@ int sink_store_open(struct sink_store **out, struct store *st, const struct sink
 	pthread_condattr_destroy(&ca);
 	pthread_cond_init(&ss->cv_space, NULL);
 	pthread_cond_init(&ss->cv_done, NULL);
+	diff_side_init(&ss->before);
+	diff_side_init(&ss->after);
 	rc = pthread_create(&ss->thr, NULL, writer, ss);
 	if (rc) {
 		snprintf(err, errlen, "starting the store's writer thread: %s", strerror(rc));
@@ -381,6 +419,17 @@ static int cand_add(const struct store_port *p, void *ud)
 	return 0;
 }
 
+static int mem_cand(const struct diff_port *p, void *ud)
+{
+	struct store_port sp;
+
+	memset(&sp, 0, sizeof(sp));
+	snprintf(sp.ip, sizeof(sp.ip), "%s", p->ip);
+	sp.port = p->port;
+	snprintf(sp.protocol, sizeof(sp.protocol), "%s", p->protocol);
+	return cand_add(&sp, ud);
+}
+
 int sink_store_finish(struct sink_store *ss, int state,
 		      int (*confirm)(struct store_port *c, size_t n, void *ud), void *cud,
 		      store_change_cb cb, void *ud)
@@ -405,27 +454,44 @@ int sink_store_finish(struct sink_store *ss, int state,
 			snprintf(ss->ended_at, sizeof(ss->ended_at), "%s", now);
 	}
 	if (st == STORE_COMPLETE && confirm) {
-		if (store_close_candidates(ss->st, ss->scan_id, cand_add, &l) < 0) {
-			fail(ss, "%s", l.oom ? "out of memory" : store_error(ss->st));
+		int rc;
+
+		if (ss->mem)
+			rc = ss->base_id[0] ? diff_close_candidates(&ss->before, &ss->after, mem_cand,
+								   &l) : 0;
+		else
+			rc = store_close_candidates(ss->st, ss->scan_id, cand_add, &l);
+		if (rc < 0) {
+			fail(ss, "%s", l.oom || ss->mem ? "out of memory" : store_error(ss->st));
 			goto out;
 		}
 		if (l.n && confirm(l.v, l.n, cud) != 0) {
 			fail(ss, "confirming closed ports failed");
 			goto out;
 		}
-		for (size_t i = 0; i < l.n; i++)
-			if (l.v[i].confirmed[0] &&
-			    store_confirm(ss->st, ss->scan_id, &l.v[i], l.v[i].confirmed) < 0) {
+		for (size_t i = 0; i < l.n; i++) {
+			const struct store_port *c = &l.v[i];
+
+			if (!c->confirmed[0])
+				continue;
+			if (store_confirm(ss->st, ss->scan_id, c, c->confirmed) < 0) {
 				fail(ss, "storing a confirmation: %s", store_error(ss->st));
 				goto out;
 			}
+			if (ss->mem && diff_side_confirm(&ss->after, c->ip, c->port, c->protocol,
+							 c->confirmed) < 0) {
+				fail(ss, "out of memory");
+				goto out;
+			}
+		}
 	}
 	if (st == STORE_RUNNING) {
 		ret = 0;
 		goto out;
 	}
-	if (store_end_scan(ss->st, ss->scan_id, ss->shard, st, ss->ended_at, cb, ud,
-			   &ss->changes) != 0) {
+	if (store_end_scan_sides(ss->st, ss->scan_id, ss->shard, st, ss->ended_at,
+				 ss->mem ? ss->base_id : NULL, ss->mem ? &ss->before : NULL,
+				 ss->mem ? &ss->after : NULL, cb, ud, &ss->changes) != 0) {
 		fail(ss, "ending scan %s: %s", ss->scan_id, store_error(ss->st));
 		goto out;
 	}
@@ -449,6 +515,8 @@ void sink_store_close(struct sink_store *ss)
 	free(ss->work.p);
 	free(ss->scope);
 	free(ss->scope_desc);
+	diff_side_free(&ss->before);
+	diff_side_free(&ss->after);
 	free(ss);
 }
 

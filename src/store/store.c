@@ -502,7 +502,7 @@ static int confirm_row(int ncol, const char *const *col, void *ud)
 
 /* The scan's findings (without the event text) and, with confirmations,
  * its re-probe results. */
-static int load_side(struct store *s, const char *scan_id, bool confirmations, struct diff_side *d)
+int store_load_side(struct store *s, const char *scan_id, bool confirmations, struct diff_side *d)
 {
 	struct sqlv p[1] = { SQL_T(scan_id) };
 	struct side_load l = { .s = s, .d = d };
@@ -561,6 +561,13 @@ static int cand_cb(const struct diff_port *dp, void *ud)
 	return c->cb(&p, c->ud);
 }
 
+int store_baseline(struct store *s, const char *scan_id, char base[STORE_ID_MAX + 1])
+{
+	char scope[STORE_ID_MAX + 1];
+
+	return baseline(s, scan_id, scope, sizeof(scope), base);
+}
+
 int store_close_candidates(struct store *s, const char *scan_id,
 			   int (*cb)(const struct store_port *p, void *ud), void *ud)
 {
@@ -573,9 +580,9 @@ int store_close_candidates(struct store *s, const char *scan_id,
 	diff_side_init(&a);
 	ret = baseline(s, scan_id, scope, sizeof(scope), base);
 	if (ret == 0 && base[0]) {
-		ret = load_side(s, base, true, &b);
+		ret = store_load_side(s, base, true, &b);
 		if (ret == 0)
-			ret = load_side(s, scan_id, false, &a);
+			ret = store_load_side(s, scan_id, false, &a);
 		if (ret == 0)
 			ret = diff_close_candidates(&b, &a, cand_cb, &c);
 	}
@@ -647,20 +654,23 @@ static int collect(enum diff_change ch, const struct diff_port *b, const struct 
 	return 0;
 }
 
-/* Computes the changes from `from` to `to` into out. */
+/* Computes the changes from `from` to `to` into out. Sides given (not
+ * NULL) are used as they are, the others loaded. */
 static int compute(struct store *s, const char *from, const char *to, const char *scope,
-		   const char *time, struct changes *out)
+		   const char *time, struct diff_side *before, struct diff_side *after,
+		   struct changes *out)
 {
 	struct diff_side b, a;
 	struct diff_ctx ctx = { .from_scan = from, .to_scan = to, .scope = scope, .time = time };
-	int ret;
+	int ret = 0;
 
 	diff_side_init(&b);
 	diff_side_init(&a);
-	ret = load_side(s, from, true, &b);
-	if (ret == 0)
-		ret = load_side(s, to, true, &a);
-	if (ret == 0 && diff_run(&b, &a, &ctx, collect, out) != 0)
+	if (!before)
+		ret = store_load_side(s, from, true, before = &b);
+	if (ret == 0 && !after)
+		ret = store_load_side(s, to, true, after = &a);
+	if (ret == 0 && diff_run(before, after, &ctx, collect, out) != 0)
 		ret = store_fail(s, "out of memory comparing scans");
 	diff_side_free(&b);
 	diff_side_free(&a);
@@ -705,62 +715,72 @@ static int insert_changes(struct store *s, const char *from, const char *to,
 	return ret;
 }
 
-/* The ports a scan found open: port_state open, a service, or a re-probe
- * that found it open; the first time each was seen. */
-#define OPEN_PORTS \
-	"(SELECT addr, port, protocol, MIN(time) AS seen FROM (" \
-	" SELECT addr, port, protocol, time FROM findings WHERE scan_id = $1" \
-	"  AND (kind = 'service' OR (kind = 'port_state' AND state = 'open'))" \
-	" UNION ALL SELECT addr, port, protocol, time FROM confirmations" \
-	"  WHERE scan_id = $1 AND state = 'open') u GROUP BY addr, port, protocol) o"
+/*
+ * Brings the scope's exposure up to the complete scan, set-based: its open
+ * ports are open (first seen kept; service fields replaced when it
+ * identified the service, else the name kept), open ports it did not find
+ * open are closed. A port counts as open when it has a port_state "open",
+ * a service or a re-probe that found it open; last_seen is the earliest of
+ * those times in the scan. Rows a newer scan already updated are left
+ * alone. Each statement reads one kind of row of the scan through the
+ * primary key's prefix (measured: the single statement over a grouped
+ * union that this replaces took 1.6 s for 327,680 ports, these 0.4 s).
+ */
+#define EXPOSURE_INS "INSERT INTO exposure (scope, addr, port, protocol, state, service," \
+	" product, version, cert_sha256, first_seen, last_seen, first_scan, last_scan)"
+/* This scan's earlier time wins over a later one of the same scan. */
+#define EXPOSURE_SEEN \
+	" last_seen = CASE WHEN exposure.last_scan = excluded.last_scan" \
+	" AND exposure.last_seen < excluded.last_seen THEN exposure.last_seen" \
+	" ELSE excluded.last_seen END, last_scan = excluded.last_scan" \
+	" WHERE exposure.last_scan = excluded.last_scan OR exposure.last_seen <= excluded.last_seen"
 
-/* Brings the scope's exposure up to the complete scan: its open ports are
- * open (first seen kept; service fields replaced when it identified the
- * service), open ports it did not find open are closed. Rows a newer scan
- * already updated are left alone. */
 static int update_exposure(struct store *s, const char *scan_id, const char *scope,
 			   const char *started)
 {
 	struct sqlv p[3] = { SQL_T(scan_id), SQL_T(scope), SQL_T(started) };
 	int ret;
 
-	ret = q(s, "INSERT INTO exposure (scope, addr, port, protocol, state, service, product,"
-		   " version, cert_sha256, first_seen, last_seen, first_scan, last_scan)"
-		   " SELECT CAST($2 AS TEXT), o.addr, o.port, o.protocol, 'open', v.service,"
-		   " v.product, v.version, v.cert_sha256, o.seen, o.seen, CAST($1 AS TEXT),"
-		   " CAST($1 AS TEXT) FROM " OPEN_PORTS
-		   " JOIN findings v ON v.scan_id = $1 AND v.addr = o.addr AND v.port = o.port"
-		   " AND v.protocol = o.protocol AND v.kind = 'service' WHERE 1 = 1"
+	ret = q(s, EXPOSURE_INS " SELECT CAST($2 AS TEXT), addr, port, protocol, 'open', service,"
+		   " NULL, NULL, NULL, time, time, CAST($1 AS TEXT), CAST($1 AS TEXT) FROM findings"
+		   " WHERE scan_id = $1 AND kind = 'port_state' AND state = 'open'"
+		   " ON CONFLICT (scope, addr, port, protocol) DO UPDATE SET state = 'open',"
+		   " service = COALESCE(exposure.service, excluded.service)," EXPOSURE_SEEN, p, 2);
+	if (ret < 0)
+		return ret;
+	ret = q(s, EXPOSURE_INS " SELECT CAST($2 AS TEXT), addr, port, protocol, 'open', service,"
+		   " product, version, cert_sha256, time, time, CAST($1 AS TEXT), CAST($1 AS TEXT)"
+		   " FROM findings WHERE scan_id = $1 AND kind = 'service'"
 		   " ON CONFLICT (scope, addr, port, protocol) DO UPDATE SET state = 'open',"
 		   " service = excluded.service, product = excluded.product,"
-		   " version = excluded.version, cert_sha256 = excluded.cert_sha256,"
-		   " last_seen = excluded.last_seen, last_scan = excluded.last_scan"
-		   " WHERE exposure.last_seen <= excluded.last_seen", p, 2);
+		   " version = excluded.version, cert_sha256 = excluded.cert_sha256," EXPOSURE_SEEN,
+		p, 2);
 	if (ret < 0)
 		return ret;
-	ret = q(s, "INSERT INTO exposure (scope, addr, port, protocol, state, service, product,"
-		   " version, cert_sha256, first_seen, last_seen, first_scan, last_scan)"
-		   " SELECT CAST($2 AS TEXT), o.addr, o.port, o.protocol, 'open', f.service, NULL,"
-		   " NULL, NULL, o.seen, o.seen, CAST($1 AS TEXT), CAST($1 AS TEXT) FROM " OPEN_PORTS
-		   " LEFT JOIN findings f ON f.scan_id = $1 AND f.addr = o.addr AND f.port = o.port"
-		   " AND f.protocol = o.protocol AND f.kind = 'port_state'"
-		   " WHERE NOT EXISTS (SELECT 1 FROM findings v WHERE v.scan_id = $1"
-		   " AND v.addr = o.addr AND v.port = o.port AND v.protocol = o.protocol"
-		   " AND v.kind = 'service')"
+	ret = q(s, EXPOSURE_INS " SELECT CAST($2 AS TEXT), addr, port, protocol, 'open', NULL,"
+		   " NULL, NULL, NULL, time, time, CAST($1 AS TEXT), CAST($1 AS TEXT)"
+		   " FROM confirmations WHERE scan_id = $1 AND state = 'open'"
 		   " ON CONFLICT (scope, addr, port, protocol) DO UPDATE SET state = 'open',"
-		   " service = COALESCE(exposure.service, excluded.service),"
-		   " last_seen = excluded.last_seen, last_scan = excluded.last_scan"
-		   " WHERE exposure.last_seen <= excluded.last_seen", p, 2);
+		   " service = COALESCE(exposure.service, excluded.service)," EXPOSURE_SEEN, p, 2);
 	if (ret < 0)
 		return ret;
+	/* Every port this scan found open now names it as last_scan (or a
+	 * newer scan, which saw it after $3). */
 	return q(s, "UPDATE exposure SET state = 'closed' WHERE scope = $2 AND state = 'open'"
-		    " AND last_seen < $3 AND NOT EXISTS (SELECT 1 FROM " OPEN_PORTS
-		    " WHERE o.addr = exposure.addr AND o.port = exposure.port"
-		    " AND o.protocol = exposure.protocol)", p, 3);
+		    " AND last_seen < $3 AND last_scan <> $1", p, 3);
 }
 
 int store_end_scan(struct store *s, const char *scan_id, unsigned shard, enum store_state st,
 		   const char *ended_at, store_change_cb cb, void *ud, size_t *nchanges)
+{
+	return store_end_scan_sides(s, scan_id, shard, st, ended_at, NULL, NULL, NULL, cb, ud,
+				    nchanges);
+}
+
+int store_end_scan_sides(struct store *s, const char *scan_id, unsigned shard,
+			 enum store_state st, const char *ended_at, const char *before_id,
+			 struct diff_side *before, struct diff_side *after, store_change_cb cb,
+			 void *ud, size_t *nchanges)
 {
 	struct sqlv p[4] = { SQL_T(scan_id), SQL_I(shard ? shard : 1), SQL_T(store_state_name(st)),
 			     SQL_T(ended_at) };
@@ -793,7 +813,10 @@ int store_end_scan(struct store *s, const char *scan_id, unsigned shard, enum st
 		if (ret < 0)
 			goto fail;
 		if (base[0]) {
-			ret = compute(s, base, scan_id, scope, ended_at, &c);
+			bool same = before_id && !strcmp(before_id, base);
+
+			ret = compute(s, base, scan_id, scope, ended_at, same ? before : NULL, after,
+				      &c);
 			if (ret < 0 || (ret = insert_changes(s, base, scan_id, &c)) < 0)
 				goto fail;
 		}
@@ -1036,7 +1059,7 @@ int store_diff(struct store *s, const char *from, const char *to, store_change_c
 		    scope, sizeof(scope), time, sizeof(time), started, sizeof(started));
 	if (ret <= 0)
 		return ret < 0 ? ret : store_fail(s, "%s: no scan %s", s->where, to);
-	ret = compute(s, from, to, scope, time[0] ? time : started, &c);
+	ret = compute(s, from, to, scope, time[0] ? time : started, NULL, NULL, &c);
 	for (size_t i = 0; ret == 0 && i < c.n; i++)
 		ret = cb(c.v[i].json, strlen(c.v[i].json), ud);
 	changes_free(&c);

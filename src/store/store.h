@@ -213,6 +213,29 @@ int store_confirm(struct store *s, const char *scan_id, const struct store_port 
 int store_end_scan(struct store *s, const char *scan_id, unsigned shard, enum store_state st,
 		   const char *ended_at, store_change_cb cb, void *ud, size_t *nchanges);
 
+/* The comparison's sides (diff.h): what one scan found per port. */
+struct diff_side;
+
+/* The baseline of a begun scan: the last complete scan of its scope that
+ * started before it; 0 with base "" when there is none. */
+int store_baseline(struct store *s, const char *scan_id, char base[STORE_ID_MAX + 1]);
+
+/* Loads a scan's findings (and, with confirmations, its re-probe results)
+ * into d, which the caller initialized and frees. */
+int store_load_side(struct store *s, const char *scan_id, bool confirmations,
+		    struct diff_side *d);
+
+/*
+ * store_end_scan with sides already at hand, so nothing is loaded twice:
+ * before (may be NULL) is used when the baseline is before_id, after (may
+ * be NULL) must hold every finding and confirmation the store holds for
+ * scan_id. Sides not given are loaded. The sides are sorted in place.
+ */
+int store_end_scan_sides(struct store *s, const char *scan_id, unsigned shard,
+			 enum store_state st, const char *ended_at, const char *before_id,
+			 struct diff_side *before, struct diff_side *after, store_change_cb cb,
+			 void *ud, size_t *nchanges);
+
 /* ---- Reading ---- */
 
 /* Every scan, oldest first (scope NULL) or those of one scope. */

@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "core/addr.h"
+#include "store/event_fast.c"
 #include "store/event_parse.c"
 #include "store/diff.c"
 

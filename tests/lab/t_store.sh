@@ -33,6 +33,15 @@ pg_start "$LAB_TMP/pg" >/dev/null || die "PostgreSQL did not start"
 SQ="sqlite:$LAB_TMP/store.db"
 PG=$PG_URL
 
+# The exposure_change events of an nmap XML document's comments.
+xml_changes() {
+	"$PY" -c '
+import re, sys
+for m in re.finditer(r"<!-- fastport exposure_change: (.*?) -->", sys.stdin.read()):
+    print(m.group(1))
+'
+}
+
 count() { # URL SQL: one number
 	case $1 in
 	sqlite:*) sqlite3 "${1#sqlite:}" "$2" ;;
@@ -51,6 +60,11 @@ for url in "$SQ" "$PG"; do
 	b=${url%%:*}
 	lab_scan "$url" "$LAB_TMP/$b.1.ndjson" -oX "$LAB_TMP/$b.1.xml" || die "$b: first scan failed"
 done
+
+# A copy of the SQLite store after the first scan, for a second scan whose
+# output is nmap XML (below).
+cp "${SQ#sqlite:}" "$LAB_TMP/store3.db"
+[ -e "${SQ#sqlite:}-wal" ] && cp "${SQ#sqlite:}-wal" "$LAB_TMP/store3.db-wal"
 
 # The lab changes.
 store_lab_b
@@ -99,6 +113,11 @@ $want"
 	[ "$got" = "$want" ] || die "$b: ndiff between the scans' nmap XML is not the lab's changes:
 $got"
 	echo "$b: nmap XML valid, read right by python-libnmap; ndiff reports the six changes"
+	# The changes are in the second scan's XML too, as comments (the
+	# document stays valid: checked above), each one exposure_change event.
+	got=$(xml_changes <"$LAB_TMP/$b.2.xml" | store_changes)
+	[ "$got" = "$want" ] || die "$b: the changes in the nmap XML's comments: $got"
+	[ -z "$(xml_changes <"$LAB_TMP/$b.1.xml")" ] || die "$b: changes in the first scan's XML"
 	# OCSF: the export's classes, ids and times, one Network Activity per
 	# finding, the SSH product as Software Inventory Info, the new
 	# certificate's fingerprint; the diff as six Detection Findings.
@@ -133,6 +152,20 @@ $got"
 	PY
 		die "$b: the OCSF export is not as expected"
 done
+
+# --format nmap-xml: the XML is the scan's output, so the changes go to
+# standard error as lines of the list format ("fastport: opened ...") and
+# into the document as comments; the document stays valid.
+lab_scan "sqlite:$LAB_TMP/store3.db" "$LAB_TMP/x3.xml" --format nmap-xml 2>"$LAB_TMP/x3.err" ||
+	die "the --format nmap-xml scan failed: $(cat "$LAB_TMP/x3.err")"
+xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$LAB_TMP/x3.xml" ||
+	die "--format nmap-xml with changes: not valid against nmap.dtd"
+got=$(xml_changes <"$LAB_TMP/x3.xml" | store_changes)
+[ "$got" = "$want" ] || die "--format nmap-xml: the changes in the XML's comments: $got"
+got=$(sed -n 's/^fastport: \(opened\|closed\|service_changed\) *\([^ ]*\)$/\1 \2/p' "$LAB_TMP/x3.err" | sort)
+[ "$got" = "$(echo "$want" | awk '{ split($3, p, "/"); a = $2 ~ /:/ ? "[" $2 "]" : $2; print $1, a ":" p[2] "/" p[1] }' | sort)" ] ||
+	die "--format nmap-xml: the changes on standard error: $(cat "$LAB_TMP/x3.err")"
+echo "nmap-xml: the six changes on standard error and as comments in the valid document"
 
 # 2. Loss: 40% of the probes dropped, no retries; the missed ports are
 # re-probed up to 12 times (a port lost every time: 0.4^12 = 1.7e-5).

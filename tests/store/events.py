@@ -48,6 +48,12 @@ def spec():
             e = s.head("port_state")
             e["target"] = {"ip": w[1], "port": int(w[2]), "protocol": w[3]}
             e["result"] = {"state": w[4], "reason": "syn-ack" if w[4] == "open" else "rst"}
+            if w[3] == "udp" and w[4] == "open":
+                e["result"]["reason"] = "udp-response"
+            # port IP PORT udp open SERVICE [PRODUCT [VERSION]]: a UDP reply
+            # parsed as its protocol.
+            for k, v in zip(("service", "product", "version"), w[5:8]):
+                e["result"][k] = v
         elif w[0] == "svc":
             e = s.head("service")
             e["target"] = {"ip": w[1], "port": int(w[2]), "protocol": w[3]}
