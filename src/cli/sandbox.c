@@ -119,12 +119,15 @@ static const struct {
  * and tgkill (itself only) are added with their argument checks.
  */
 static const char *const sb_http_calls[] = {
-	"read", "write", "readv", "writev", "close", "lseek", "pread64", "pwrite64",
-	"fsync", "fdatasync", "fcntl", "fstat", "newfstatat", "ftruncate",
-	"accept", "accept4", "recvfrom", "recvmsg", "sendto", "sendmsg", "shutdown",
-	"setsockopt", "getsockopt", "getsockname", "getpeername",
-	"poll", "ppoll", "select", "pselect6", "epoll_create1", "epoll_ctl", "epoll_wait",
-	"epoll_pwait", "eventfd2", "pipe2",
+	/* Requests, responses, the store's files (positioned reads and
+	 * writes, syncs, locks), the privsep channels (SCM_RIGHTS). */
+	"read", "write", "writev", "close", "lseek", "pread64", "pwrite64", "fsync", "fdatasync",
+	"fcntl", "fstat", "newfstatat", "ftruncate",
+	"accept4", "recvfrom", "recvmsg", "sendto", "sendmsg", "shutdown", "setsockopt",
+	"getsockopt", "getsockname",
+	/* libmicrohttpd's waits and its inter-thread wake-up. */
+	"pselect6", "select", "poll", "ppoll", "eventfd2",
+	/* Threads, memory, signals (sigwait), time, randomness (scan ids, GnuTLS). */
 	"futex", "set_robust_list", "rseq", "sched_yield", "sched_getaffinity", "exit", "exit_group",
 	"munmap", "madvise", "brk", "mremap",
 	"rt_sigprocmask", "rt_sigaction", "rt_sigreturn", "rt_sigtimedwait", "getpid", "gettid",
@@ -340,6 +343,8 @@ static int sandbox_seccomp(struct sandbox *sb)
 						     SB_ARG(1, SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM) };
 		/* The re-probing helper (--store), and no other process, is waited for. */
 		const struct scmp_arg_cmp child[] = { SB_ARG(0, SCMP_CMP_EQ, (scmp_datum_t)sb->child, 0) };
+		/* libmicrohttpd names its threads (serve); nothing else of prctl. */
+		const struct scmp_arg_cmp name[] = { SB_ARG(0, SCMP_CMP_EQ, PR_SET_NAME, 0) };
 
 		if ((r = sb_rule(sb, ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL)) < 0 ||
 		    (r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "clone", 1, thread)) < 0 ||
@@ -348,6 +353,9 @@ static int sandbox_seccomp(struct sandbox *sb)
 		    (r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "tgkill", 1, self)) < 0)
 			goto out;
 		if (sb->child > 0 && (r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "wait4", 1, child)) < 0)
+			goto out;
+		if ((sb->flags & SANDBOX_SERVE_HTTP) &&
+		    (r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "prctl", 1, name)) < 0)
 			goto out;
 		if ((when & SB_CONNECT) &&
 		    ((r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "socket", 2, tcp4)) < 0 ||
