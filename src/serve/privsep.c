@@ -53,6 +53,8 @@ struct child {
 	fp_scanner_t *s;
 	struct sandbox sb;
 	bool sb_failed;
+	int ckfd;                  /* a memory file for resume states (-1: none) */
+	uint32_t ckpt_ms;          /* 0: no periodic resume states */
 	pthread_t stats;
 	bool stats_started, stats_stop;
 	pthread_mutex_t slock;
@@ -79,14 +81,16 @@ static void child_send_stats(struct child *c)
 	child_send(c, PS_F_STATS, buf, sizeof(buf), NULL, 0);
 }
 
-/* The counters every PS_STATS_MS while the scan runs. (A periodic resume
- * state, once the library can save one while a scan runs, goes here
- * too: it would be sent as a PS_F_CHECKPOINT frame.) */
+static void child_checkpoint(struct child *c, bool live);
+
+/* The counters every PS_STATS_MS while the scan runs, and a resume state
+ * every ckpt_ms when the HTTP process asked for them. */
 static void *child_stats_main(void *arg)
 {
 	struct child *c = arg;
-	struct timespec ts;
+	struct timespec ts, last;
 
+	clock_gettime(CLOCK_MONOTONIC, &last);
 	pthread_mutex_lock(&c->slock);
 	while (!c->stats_stop) {
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -100,6 +104,12 @@ static void *child_stats_main(void *arg)
 			break;
 		pthread_mutex_unlock(&c->slock);
 		child_send_stats(c);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		if (c->ckpt_ms && (ts.tv_sec - last.tv_sec) * 1000 + (ts.tv_nsec - last.tv_nsec) / 1000000 >=
+				  (long)c->ckpt_ms) {
+			last = ts;
+			child_checkpoint(c, true);
+		}
 		pthread_mutex_lock(&c->slock);
 	}
 	pthread_mutex_unlock(&c->slock);
@@ -171,14 +181,21 @@ static int memfd_with(const char *name, const void *p, size_t len)
 	return fd;
 }
 
-/* Sends the state of a stopped scan (written into ckfd, a memory file
- * opened before the drop: only write, lseek and mmap are needed). */
-static void child_checkpoint(struct child *c, int ckfd)
+/*
+ * Sends a resume state: of the running scan (live), or of a stopped one.
+ * It is written into ckfd, a memory file made before the drop, and read
+ * back through mmap: write, lseek, ftruncate and mmap are all it needs.
+ * Every event the state covers was sent before it (the library's
+ * checkpoint contract, and one ordered stream).
+ */
+static void child_checkpoint(struct child *c, bool live)
 {
+	int ckfd = c->ckfd;
 	off_t n;
 	void *p;
 
-	if (ckfd < 0 || fp_scanner_save_state(c->s, ckfd) < 0)
+	if (ckfd < 0 || lseek(ckfd, 0, SEEK_SET) < 0 || ftruncate(ckfd, 0) < 0 ||
+	    (live ? fp_scanner_checkpoint(c->s, ckfd) : fp_scanner_save_state(c->s, ckfd)) < 0)
 		return;
 	n = lseek(ckfd, 0, SEEK_CUR);
 	if (n <= 0 || (uint64_t)n > PS_BLOB_MAX)
@@ -198,12 +215,12 @@ static void child_checkpoint(struct child *c, int ckfd)
  */
 static void __attribute__((noreturn)) scan_child(struct serve *sv, int fd, pid_t parent)
 {
-	struct child c = { .fd = fd, .wlock = PTHREAD_MUTEX_INITIALIZER,
+	struct child c = { .fd = fd, .ckfd = -1, .wlock = PTHREAD_MUTEX_INITIALIZER,
 			   .slock = PTHREAD_MUTEX_INITIALIZER, .scond = PTHREAD_COND_INITIALIZER };
 	struct serve_task t = { 0 };
 	struct sigaction sa = { .sa_handler = child_on_term };
 	char scan_id[PS_SCAN_ID_LEN + 1] = "", err[PS_ERR_MAX + 1];
-	int resfd = -1, ckfd = -1, ret;
+	int resfd = -1, ret;
 	bool have_task = false;
 	fp_config_t cfg;
 	sigset_t set;
@@ -240,6 +257,10 @@ static void __attribute__((noreturn)) scan_child(struct serve *sv, int fd, pid_t
 				child_done(&c, FP_EIO, err);
 				_exit(0);
 			}
+			break;
+		case PS_F_CHECKPOINT_EVERY:
+			if (ps_ckpt_every_decode(f.data, f.len, &c.ckpt_ms) < 0)
+				_exit(1);
 			break;
 		case PS_F_START:
 			if (task_parse((const char *)f.data, f.len, &t, err, sizeof(err)) < 0) {
@@ -291,7 +312,7 @@ static void __attribute__((noreturn)) scan_child(struct serve *sv, int fd, pid_t
 		child_done(&c, FP_EPERM, c.sb.err);
 		_exit(0);
 	}
-	ckfd = memfd_create("fastport-checkpoint", MFD_CLOEXEC);
+	c.ckfd = memfd_create("fastport-checkpoint", MFD_CLOEXEC);
 	if (fp_scanner_new(&cfg, &c.s, err, sizeof(err)) < 0) {
 		child_done(&c, FP_EINVAL, err);
 		_exit(0);
@@ -321,8 +342,8 @@ static void __attribute__((noreturn)) scan_child(struct serve *sv, int fd, pid_t
 		pthread_join(c.stats, NULL);
 	}
 	child_send_stats(&c);
-	if (ret == 0)
-		child_checkpoint(&c, ckfd);
+	if (ret == 0 && c.ckpt_ms) /* a stopped scan's state: where to resume */
+		child_checkpoint(&c, false);
 	if (ret < 0 && c.sb_failed)
 		snprintf(err, sizeof(err), "cannot drop privileges: %s", c.sb.err);
 	else
@@ -746,6 +767,13 @@ static int privsep_run(struct serve *sv, struct serve_scan *sc, fp_config_t *cfg
 	r = 0;
 	if (cfg->scan_id && strlen(cfg->scan_id) == PS_SCAN_ID_LEN)
 		r = ps_frame_write(fd, PS_F_SCAN_ID, cfg->scan_id, PS_SCAN_ID_LEN, NULL, 0);
+	if (r == 0 && io && io->on_checkpoint) {
+		uint32_t ms = io->checkpoint_ms ? io->checkpoint_ms : 1000;
+
+		if (ms < PS_CKPT_MIN_MS)
+			ms = PS_CKPT_MIN_MS;
+		r = ps_frame_write(fd, PS_F_CHECKPOINT_EVERY, &ms, 4, NULL, 0);
+	}
 	if (r == 0 && io && io->resume && io->resume_len && io->resume_len <= PS_BLOB_MAX)
 		r = ps_frame_write(fd, PS_F_RESUME, io->resume, io->resume_len, NULL, 0);
 	if (r == 0)

@@ -22,6 +22,7 @@ static const struct {
 	[PS_F_STATS] = { PS_TO_HTTP, PS_STATS_LEN, PS_STATS_LEN },
 	[PS_F_CHECKPOINT] = { PS_TO_HTTP, 1, PS_BLOB_MAX },
 	[PS_F_DONE] = { PS_TO_HTTP, 4, 4 + PS_ERR_MAX },
+	[PS_F_CHECKPOINT_EVERY] = { PS_TO_SCAN, 4, 4 },
 };
 
 int ps_frame_check(const uint8_t hdr[static PS_HDR_LEN], enum ps_dir dir, uint32_t *type,
@@ -208,6 +209,19 @@ int ps_done_decode(const uint8_t *p, size_t len, int *result, char *err, size_t 
 	memcpy(err, p + 4, len - 4);
 	err[len - 4] = '\0';
 	*result = r;
+	return 0;
+}
+
+int ps_ckpt_every_decode(const uint8_t *p, size_t len, uint32_t *ms)
+{
+	uint32_t v;
+
+	if (len != 4)
+		return -1;
+	memcpy(&v, p, 4);
+	if (v < PS_CKPT_MIN_MS || v > PS_CKPT_MAX_MS)
+		return -1;
+	*ms = v;
 	return 0;
 }
 

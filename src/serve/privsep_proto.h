@@ -34,6 +34,7 @@ enum ps_frame_type {
 	PS_F_STATS,       /* to HTTP: the counters, PS_STATS_LEN bytes */
 	PS_F_CHECKPOINT,  /* to HTTP: a resume state (fp_scanner_save_state's bytes) */
 	PS_F_DONE,        /* to HTTP: i32 result (0 or FP_E*), then the error text; the last frame */
+	PS_F_CHECKPOINT_EVERY, /* to scan: u32 ms between resume states, PS_CKPT_MIN_MS.. (optional) */
 	PS_F_NTYPES
 };
 
@@ -47,6 +48,8 @@ enum ps_dir { PS_TO_SCAN = 1, PS_TO_HTTP = 2 };
 #define PS_ERR_MAX 512            /* DONE's error text */
 #define PS_STATS_LEN (17 * 8)
 #define PS_SCAN_ID_LEN 32
+#define PS_CKPT_MIN_MS 100
+#define PS_CKPT_MAX_MS 3600000
 
 struct ps_frame {
 	uint32_t type;   /* enum ps_frame_type */
@@ -85,6 +88,8 @@ int ps_stats_decode(const uint8_t *p, size_t len, fp_stats_t *st);
 /* DONE: i32 result, 0 or negative, then 0..PS_ERR_MAX printable bytes
  * (copied into err, NUL-terminated; errlen > PS_ERR_MAX). 0 or -1. */
 int ps_done_decode(const uint8_t *p, size_t len, int *result, char *err, size_t errlen);
+/* CHECKPOINT_EVERY: exactly 4 bytes, PS_CKPT_MIN_MS..PS_CKPT_MAX_MS. */
+int ps_ckpt_every_decode(const uint8_t *p, size_t len, uint32_t *ms);
 /* SCAN_ID: exactly 32 lowercase hex digits. */
 bool ps_scan_id_ok(const uint8_t *p, size_t len);
 

@@ -153,8 +153,7 @@ static void config_for(const struct serve *sv, const struct serve_task *t, fp_co
 	cfg->allow_reserved = t->allow_reserved && sv->o.allow_reserved;
 }
 
-/* A scanner configured for the task; -1 with err naming the bad spec. */
-static int scanner_for(const struct serve *sv, const struct serve_task *t, fp_config_t *cfg,
+int serve_scanner_for(const struct serve *sv, const struct serve_task *t, fp_config_t *cfg,
 		       fp_scanner_t **out, char *err, size_t errlen)
 {
 	fp_scanner_t *s;
@@ -210,49 +209,6 @@ fail:
 	free(desc);
 	return NULL;
 }
-
-/* The in-process executor: the scan on an fp_scanner of this process. */
-static int inproc_run(struct serve *sv, struct serve_scan *sc, fp_config_t *cfg,
-		      const struct serve_exec_io *io, char *err, size_t errlen)
-{
-	fp_scanner_t *s = NULL;
-	int ret;
-
-	(void)io;
-	ret = scanner_for(sv, &sc->task, cfg, &s, err, errlen);
-	if (ret < 0)
-		return -1;
-	pthread_mutex_lock(&sv->lock);
-	sc->scanner = s;
-	pthread_mutex_unlock(&sv->lock);
-	ret = fp_scanner_run(s);
-	if (ret < 0)
-		snprintf(err, errlen, "%s", fp_scanner_error(s));
-	pthread_mutex_lock(&sv->lock);
-	sc->last.struct_size = sizeof(sc->last);
-	fp_scanner_stats(s, &sc->last);
-	sc->scanner = NULL;
-	pthread_mutex_unlock(&sv->lock);
-	fp_scanner_free(s);
-	return ret < 0 ? -1 : 0;
-}
-
-static void inproc_stop(struct serve *sv, struct serve_scan *sc)
-{
-	(void)sv;
-	if (sc->scanner)
-		fp_scanner_stop(sc->scanner);
-}
-
-static bool inproc_stats(const struct serve_scan *sc, fp_stats_t *st)
-{
-	st->struct_size = sizeof(*st);
-	return sc->scanner && fp_scanner_stats(sc->scanner, st) == 0;
-}
-
-const struct serve_exec serve_exec_inproc = {
-	.name = "in-process", .run = inproc_run, .stop = inproc_stop, .stats = inproc_stats,
-};
 
 static void scan_run(struct serve *sv, struct serve_scan *sc)
 {
@@ -379,7 +335,7 @@ int serve_scan_submit(struct serve *sv, struct serve_task *t, struct serve_scan 
 
 	/* The library's parsers have the last word on targets and ports. */
 	config_for(sv, t, &cfg);
-	if (scanner_for(sv, t, &cfg, &s, err, errlen) < 0) {
+	if (serve_scanner_for(sv, t, &cfg, &s, err, errlen) < 0) {
 		*status = 400;
 		return -1;
 	}

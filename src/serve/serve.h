@@ -74,6 +74,7 @@ struct serve_exec_io {
 	 * executor, one call at a time. */
 	void (*on_checkpoint)(const void *state, size_t len, void *ud);
 	void *ud;
+	uint32_t checkpoint_ms;      /* between live states (fp_scanner_checkpoint); 0: 1000 */
 };
 
 /*
@@ -157,6 +158,9 @@ struct serve_scan *serve_scan_find(struct serve *sv, const char *id);
 struct serve_scan *serve_scan_find_key(struct serve *sv, const char *key);
 void serve_scan_cancel(struct serve *sv, struct serve_scan *sc);
 const char *serve_state_name(enum scan_state st);
+/* A scanner configured for the task and cfg; -1 with err naming the bad spec. */
+int serve_scanner_for(const struct serve *sv, const struct serve_task *t, fp_config_t *cfg,
+		      fp_scanner_t **out, char *err, size_t errlen);
 /* The scan's counters now (live while running). Under sv->lock. */
 void serve_scan_stats(const struct serve_scan *sc, fp_stats_t *st);
 
