@@ -53,6 +53,10 @@ static void payload(const struct ps_frame *f)
 				CHECK((unsigned char)err[i] >= 0x20 && err[i] != 0x7f);
 		}
 		break;
+	case PS_F_CHECKPOINT_EVERY:
+		if (ps_ckpt_every_decode(f->data, f->len, &kind) == 0)
+			CHECK(kind >= PS_CKPT_MIN_MS && kind <= PS_CKPT_MAX_MS);
+		break;
 	case PS_F_SCAN_ID:
 		CHECK(f->len == PS_SCAN_ID_LEN);
 		(void)ps_scan_id_ok(f->data, f->len);
