@@ -154,7 +154,7 @@ static void config_for(const struct serve *sv, const struct serve_task *t, fp_co
 }
 
 int serve_scanner_for(const struct serve *sv, const struct serve_task *t, fp_config_t *cfg,
-		       fp_scanner_t **out, char *err, size_t errlen)
+		      fp_scanner_t **out, char *err, size_t errlen)
 {
 	fp_scanner_t *s;
 
