@@ -273,7 +273,8 @@ int cmd_serve(int argc, char **argv)
 		fatalx(1, "%s", err);
 	}
 	fprintf(stderr, "%s: serve: listening on %s://%s (pid %d)\n", CLI_PROG,
-		sv.tls_cert_pem ? "https" : "http", sv.o.listen, (int)getpid());
+		sv.tls_cert_pem ? "https" : "http", sv.o.listen,
+		sv.ps ? privsep_parent_pid(&sv) : (int)getpid()); /* privsep: the parent's, serve's own */
 	while (sigwait(&sigs, &sig) == 0 && sig != SIGINT && sig != SIGTERM)
 		;
 	fprintf(stderr, "%s: serve: stopping (signal %d)\n", CLI_PROG, sig);

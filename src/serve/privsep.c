@@ -559,6 +559,7 @@ static void __attribute__((noreturn)) parent_main(struct serve *sv, int chan, pi
 
 struct privsep {
 	int fd;                    /* the parent channel */
+	int parent;                /* the privileged parent's pid */
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	pthread_mutex_t spawn_lock; /* one spawn request at a time */
@@ -863,6 +864,11 @@ static int privsep_run(struct serve *sv, struct serve_scan *sc, fp_config_t *cfg
 	return -1;
 }
 
+int privsep_parent_pid(const struct serve *sv)
+{
+	return sv->ps ? sv->ps->parent : 0;
+}
+
 const struct serve_exec serve_exec_privsep = {
 	.name = "privsep", .run = privsep_run, .stop = privsep_stop, .stats = privsep_stats,
 };
@@ -935,6 +941,7 @@ int privsep_drop_http(struct serve *sv, char *err, size_t errlen)
 		return -1;
 	}
 	ps->fd = ps_chan;
+	ps->parent = sb.parent;
 	pthread_mutex_init(&ps->lock, NULL);
 	pthread_mutex_init(&ps->spawn_lock, NULL);
 	pthread_cond_init(&ps->cond, NULL);

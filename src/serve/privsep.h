@@ -42,4 +42,7 @@ int privsep_split(struct serve *sv, char *err, size_t errlen);
  * reader and sets sv->exec. 0, or -1 with err (the caller exits). */
 int privsep_drop_http(struct serve *sv, char *err, size_t errlen);
 
+/* The privileged parent's pid (serve's own), 0 without privsep. */
+int privsep_parent_pid(const struct serve *sv);
+
 #endif

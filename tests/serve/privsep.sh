@@ -101,6 +101,8 @@ check "parent: CapEff CAP_NET_RAW only" "$RAW" "$(field "$SERVE_PID" CapEff)"
 check "parent: CapPrm CAP_NET_RAW only" "$RAW" "$(field "$SERVE_PID" CapPrm)"
 check "parent: CapBnd CAP_NET_RAW only" "$RAW" "$(field "$SERVE_PID" CapBnd)"
 check "parent: NoNewPrivs 1" 1 "$(field "$SERVE_PID" NoNewPrivs)"
+grep -q "listening on .*(pid $SERVE_PID)" "$LAB_TMP/serve.err" && ok "the pid named is the parent's" ||
+	bad "pid named: $(cat "$LAB_TMP/serve.err")"
 
 # ---- a SYN scan task against the lab's ground truth ----
 task='{"targets":["198.19.0.0/28"],"ports":"22,80,443,8080","states":["open","closed"],"allow_reserved":true,"rate":20000}'
