@@ -20,6 +20,7 @@ $(BIN): $(SERVE_OBJS)
 $(BIN): EXE_LDFLAGS += $(SERVE_LDLIBS)
 
 build/fuzz/fuzz_serve_task: src/serve/task.c src/serve/task.h
+build/fuzz/fuzz_privsep: src/serve/privsep_proto.c src/serve/privsep_proto.h
 build/fuzz/fuzz_serve_task: FUZZ_FLAGS += $(shell pkg-config --cflags jansson 2>/dev/null) \
 	-Wl,--no-as-needed $(shell pkg-config --libs jansson 2>/dev/null)
 endif

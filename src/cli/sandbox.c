@@ -109,6 +109,32 @@ static const struct {
 	{ "newfstatat", SB_STORE },
 };
 
+/*
+ * The allowlist of serve's HTTP process (src/serve/privsep.c), which runs
+ * libmicrohttpd (a thread per connection, its listening socket made
+ * before the drop), the registry, the results store on handles opened
+ * before the drop, and the privsep channels. Found with strace -ff on
+ * tests/serve/run and tests/serve/privsep.sh; docs/SECURITY.md says why
+ * each is there. clone (threads only), mmap/mprotect (never executable)
+ * and tgkill (itself only) are added with their argument checks.
+ */
+static const char *const sb_http_calls[] = {
+	/* Requests, responses, the store's files (positioned reads and
+	 * writes, syncs, locks), the privsep channels (SCM_RIGHTS). */
+	"read", "write", "writev", "close", "lseek", "pread64", "pwrite64", "fsync", "fdatasync",
+	"fcntl", "fstat", "newfstatat", "ftruncate",
+	"accept4", "recvfrom", "recvmsg", "sendto", "sendmsg", "shutdown", "setsockopt",
+	"getsockopt", "getsockname",
+	/* libmicrohttpd's waits and its inter-thread wake-up. */
+	"pselect6", "select", "poll", "ppoll", "eventfd2",
+	/* Threads, memory, signals (sigwait), time, randomness (scan ids, GnuTLS). */
+	"futex", "set_robust_list", "rseq", "sched_yield", "sched_getaffinity", "exit", "exit_group",
+	"munmap", "madvise", "brk", "mremap",
+	"rt_sigprocmask", "rt_sigaction", "rt_sigreturn", "rt_sigtimedwait", "getpid", "gettid",
+	"clock_gettime", "clock_nanosleep", "nanosleep", "gettimeofday", "restart_syscall",
+	"getrandom",
+};
+
 static int sb_fail(struct sandbox *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int sb_fail(struct sandbox *sb, const char *fmt, ...)
 {
@@ -173,8 +199,13 @@ static int sandbox_user(struct sandbox *sb)
 		return sb_fail(sb, "setgroups: %s", strerror(errno));
 	if (setresgid(sb->gid, sb->gid, sb->gid) < 0)
 		return sb_fail(sb, "setresgid %u: %s", (unsigned)sb->gid, strerror(errno));
+	/* The permitted set survives the change only with keepcaps. */
+	if ((sb->flags & SANDBOX_KEEP_RAW) && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return sb_fail(sb, "PR_SET_KEEPCAPS: %s", strerror(errno));
 	if (setresuid(sb->uid, sb->uid, sb->uid) < 0)
 		return sb_fail(sb, "setresuid %u: %s", (unsigned)sb->uid, strerror(errno));
+	if ((sb->flags & SANDBOX_KEEP_RAW) && prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+		return sb_fail(sb, "PR_SET_KEEPCAPS: %s", strerror(errno));
 	if (getresuid(&r, &e, &s) < 0 || getresgid(&rg, &eg, &sg) < 0)
 		return sb_fail(sb, "getresuid: %s", strerror(errno));
 	if (r != sb->uid || e != sb->uid || s != sb->uid || rg != sb->gid || eg != sb->gid ||
@@ -205,7 +236,8 @@ static int sandbox_bound(struct sandbox *sb)
 	}
 	if (setpcap == CAP_SET) {
 		for (cap_value_t c = 0; c < (cap_value_t)cap_max_bits(); c++) {
-			if (prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) <= 0)
+			if (prctl(PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) <= 0 ||
+			    ((sb->flags & SANDBOX_KEEP_RAW) && c == CAP_NET_RAW))
 				continue;
 			if (prctl(PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0) {
 				sb_fail(sb, "PR_CAPBSET_DROP %d: %s", (int)c, strerror(errno));
@@ -223,15 +255,21 @@ out:
 	return ret;
 }
 
-/* Empties the effective, permitted and inheritable sets and checks them. */
+/* Empties the effective, permitted and inheritable sets (but for
+ * CAP_NET_RAW with SANDBOX_KEEP_RAW) and checks them. */
 static int sandbox_caps(struct sandbox *sb)
 {
 	cap_t caps = cap_init(), now = NULL;
+	const cap_value_t raw[] = { CAP_NET_RAW };
 	int ret = -1;
 
 	if (!caps)
 		return sb_fail(sb, "cap_init: %s", strerror(errno));
-	if (cap_clear(caps) < 0 || cap_set_proc(caps) < 0) {
+	if (cap_clear(caps) < 0 ||
+	    ((sb->flags & SANDBOX_KEEP_RAW) &&
+	     (cap_set_flag(caps, CAP_PERMITTED, 1, raw, CAP_SET) < 0 ||
+	      cap_set_flag(caps, CAP_EFFECTIVE, 1, raw, CAP_SET) < 0)) ||
+	    cap_set_proc(caps) < 0) {
 		sb_fail(sb, "dropping the capabilities: %s", strerror(errno));
 		goto out;
 	}
@@ -281,6 +319,12 @@ static int sandbox_seccomp(struct sandbox *sb)
 		sb_fail(sb, "seccomp TSYNC: %s", strerror(-r));
 		goto out;
 	}
+	if (sb->flags & SANDBOX_SERVE_HTTP) {
+		when = 0;
+		for (size_t i = 0; i < sizeof(sb_http_calls) / sizeof(sb_http_calls[0]); i++)
+			if ((r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, sb_http_calls[i], 0, NULL)) < 0)
+				goto out;
+	}
 	for (size_t i = 0; i < sizeof(sb_calls) / sizeof(sb_calls[0]); i++)
 		if ((sb_calls[i].when & when) && (r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, sb_calls[i].name, 0, NULL)) < 0)
 			goto out;
@@ -299,6 +343,8 @@ static int sandbox_seccomp(struct sandbox *sb)
 						     SB_ARG(1, SCMP_CMP_MASKED_EQ, 0xf, SOCK_STREAM) };
 		/* The re-probing helper (--store), and no other process, is waited for. */
 		const struct scmp_arg_cmp child[] = { SB_ARG(0, SCMP_CMP_EQ, (scmp_datum_t)sb->child, 0) };
+		/* libmicrohttpd names its threads (serve); nothing else of prctl. */
+		const struct scmp_arg_cmp name[] = { SB_ARG(0, SCMP_CMP_EQ, PR_SET_NAME, 0) };
 
 		if ((r = sb_rule(sb, ctx, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL)) < 0 ||
 		    (r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "clone", 1, thread)) < 0 ||
@@ -307,6 +353,9 @@ static int sandbox_seccomp(struct sandbox *sb)
 		    (r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "tgkill", 1, self)) < 0)
 			goto out;
 		if (sb->child > 0 && (r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "wait4", 1, child)) < 0)
+			goto out;
+		if ((sb->flags & SANDBOX_SERVE_HTTP) &&
+		    (r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "prctl", 1, name)) < 0)
 			goto out;
 		if ((when & SB_CONNECT) &&
 		    ((r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "socket", 2, tcp4)) < 0 ||
@@ -329,11 +378,15 @@ int sandbox_enter(struct sandbox *sb)
 		return -1;
 	if (sb->change_user && sandbox_user(sb) < 0)
 		return -1;
+	errno = 0;
+	if (sb->pdeathsig > 0 &&
+	    (prctl(PR_SET_PDEATHSIG, (unsigned long)sb->pdeathsig, 0, 0, 0) < 0 || getppid() != sb->parent))
+		return sb_fail(sb, "PR_SET_PDEATHSIG: %s", errno ? strerror(errno) : "the parent is gone");
 	if (!keep && sandbox_caps(sb) < 0)
 		return -1;
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) != 1)
 		return sb_fail(sb, "PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
-	if (SANDBOX_SANITIZED)
+	if (SANDBOX_SANITIZED || (sb->flags & SANDBOX_KEEP_RAW))
 		return 0;
 	return sandbox_seccomp(sb);
 }

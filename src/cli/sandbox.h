@@ -11,6 +11,12 @@ enum sandbox_flags {
 	SANDBOX_CONNECT = 1U << 1,    /* allow what the connect() scan needs */
 	SANDBOX_SERVICE = 1U << 2,    /* ... and what service identification (-sV) needs */
 	SANDBOX_STORE = 1U << 3,      /* ... and what the results store (--store) needs */
+	/* serve's privileged parent (src/serve/privsep.c): keep CAP_NET_RAW
+	 * (permitted, effective, bounding) across the user change, drop the
+	 * rest; no syscall filter (its scan children install theirs). */
+	SANDBOX_KEEP_RAW = 1U << 4,
+	/* serve's HTTP process: its own allowlist instead of the scan's. */
+	SANDBOX_SERVE_HTTP = 1U << 5,
 };
 
 struct sandbox {
@@ -20,6 +26,8 @@ struct sandbox {
 	gid_t gid;
 	char user[64];
 	pid_t child;       /* > 0: a helper process this one may wait for (wait4) */
+	int pdeathsig;     /* > 0: PR_SET_PDEATHSIG after the user change (which clears it) */
+	pid_t parent;      /* with pdeathsig: fail if the parent is no longer this one */
 	char err[256];     /* why sandbox_enter failed */
 };
 

@@ -13,17 +13,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <microhttpd.h>
 
 #include "cli/cli.h"
 #include "cli/opts.h"
+#include "serve/privsep.h"
 #include "serve/serve.h"
 #include "store/store.h"
 
 enum opt_id {
 	OPT_HELP = 'h',
 	OPT_LISTEN = 256, OPT_ALLOW, OPT_ALLOW_RESERVED, OPT_TOKEN_FILE, OPT_STORE, OPT_MAX_RATE,
-	OPT_MAX_SCANS, OPT_TLS_CERT, OPT_TLS_KEY, OPT_MAX_EVENTS,
+	OPT_MAX_SCANS, OPT_TLS_CERT, OPT_TLS_KEY, OPT_MAX_EVENTS, OPT_USER,
 };
 
 static const struct cli_opt serve_opts[] = {
@@ -37,6 +39,7 @@ static const struct cli_opt serve_opts[] = {
 	{ "max-events", OPT_MAX_EVENTS, "MIB", "event bytes kept in memory per scan (default 64)" },
 	{ "tls-cert", OPT_TLS_CERT, "FILE", "serve HTTPS with this PEM certificate (with --tls-key)" },
 	{ "tls-key", OPT_TLS_KEY, "FILE", "the certificate's PEM private key" },
+	{ "user", OPT_USER, "NAME", "as root: the user the HTTP process and the scans run as (default nobody)" },
 	{ "help", OPT_HELP, NULL, "print this help" },
 };
 
@@ -115,6 +118,22 @@ static char *slurp(const char *opt, const char *path, bool secret)
 	return buf;
 }
 
+/* The listening socket, made now so that no privilege is needed later. */
+static int listen_socket(const struct sockaddr_storage *ss, const char *spec)
+{
+	socklen_t len = ss->ss_family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+	int fd = socket(ss->ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0), on = 1;
+
+	if (fd < 0)
+		fatalx(1, "--listen %s: socket: %s", spec, strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+	if (ss->ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on));
+	if (bind(fd, (const struct sockaddr *)ss, len) < 0 || listen(fd, 64) < 0)
+		fatalx(1, "--listen %s: %s", spec, strerror(errno));
+	return fd;
+}
+
 static bool raw_permitted(void)
 {
 	int fd = socket(AF_PACKET, SOCK_RAW, 0);
@@ -163,6 +182,7 @@ int cmd_serve(int argc, char **argv)
 			break;
 		case OPT_TLS_CERT: sv.o.tls_cert = optarg; break;
 		case OPT_TLS_KEY: sv.o.tls_key = optarg; break;
+		case OPT_USER: sv.o.user = optarg; break;
 		case OPT_HELP: cli_usage(stdout, "serve"); free(sv.o.allow); return 0;
 		case ':': fatalx(EXIT_USAGE, "option '%s' needs an argument", argv[optind - 1]);
 		default: fatalx(EXIT_USAGE, "unknown option '%s'", argv[optind - 1]);
@@ -216,9 +236,26 @@ int cmd_serve(int argc, char **argv)
 		sv.store_url = &su;
 	}
 	sv.raw_ok = raw_permitted();
-	if (!sv.raw_ok)
+	sv.exec = &serve_exec_inproc;
+	sv.listen_fd = -1;
+	if (!sv.raw_ok) {
 		fprintf(stderr, "%s: serve: raw sockets are not permitted: every scan is a connect() scan\n",
 			CLI_PROG);
+		if (sv.o.user)
+			fatalx(EXIT_USAGE, "--user: only root can change user");
+	} else {
+		/* Privilege separation (privsep.h): this process stays the
+		 * privileged parent; the HTTP process goes on from here. */
+		sv.listen_fd = listen_socket(&sv.addr, sv.o.listen);
+		if (privsep_split(&sv, err, sizeof(err)) < 0)
+			fatalx(1, "%s", err);
+		if (serve_store_pool_open(&sv, sv.o.max_scans, err, sizeof(err)) < 0)
+			fatalx(1, "--store: %s", err);
+		/* jansson seeds its hash from /dev/urandom on first use: now. */
+		json_decref(json_object());
+		if (privsep_drop_http(&sv, err, sizeof(err)) < 0)
+			fatalx(1, "%s", err);
+	}
 	clock_gettime(CLOCK_REALTIME, &now);
 	sv.start_time = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
 
@@ -236,7 +273,8 @@ int cmd_serve(int argc, char **argv)
 		fatalx(1, "%s", err);
 	}
 	fprintf(stderr, "%s: serve: listening on %s://%s (pid %d)\n", CLI_PROG,
-		sv.tls_cert_pem ? "https" : "http", sv.o.listen, (int)getpid());
+		sv.tls_cert_pem ? "https" : "http", sv.o.listen,
+		sv.ps ? privsep_parent_pid(&sv) : (int)getpid()); /* privsep: the parent's, serve's own */
 	while (sigwait(&sigs, &sig) == 0 && sig != SIGINT && sig != SIGTERM)
 		;
 	fprintf(stderr, "%s: serve: stopping (signal %d)\n", CLI_PROG, sig);
@@ -253,6 +291,7 @@ int cmd_serve(int argc, char **argv)
 		task_free(&sc->task);
 		free(sc);
 	}
+	serve_store_pool_close(&sv);
 	if (sv.store_url)
 		store_url_free(&su);
 	scope_free(sv.scope);

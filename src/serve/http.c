@@ -637,6 +637,12 @@ struct MHD_Daemon *serve_http_start(struct serve *sv, char *err, size_t errlen)
 {
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 			 MHD_USE_ERROR_LOG;
+	/* A socket made before the privilege drop (cmd_serve.c), or the address. */
+	struct MHD_OptionItem where[] = {
+		sv->listen_fd >= 0 ? (struct MHD_OptionItem){ MHD_OPTION_LISTEN_SOCKET, sv->listen_fd, NULL }
+				   : (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &sv->addr },
+		{ MHD_OPTION_END, 0, NULL },
+	};
 	struct MHD_Daemon *d;
 
 	if (sv->addr.ss_family == AF_INET6)
@@ -644,7 +650,7 @@ struct MHD_Daemon *serve_http_start(struct serve *sv, char *err, size_t errlen)
 	if (sv->tls_cert_pem)
 		flags |= MHD_USE_TLS;
 	d = MHD_start_daemon(flags, 0, NULL, NULL, handler, sv,
-			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sv->addr,
+			     MHD_OPTION_ARRAY, where,
 			     MHD_OPTION_CONNECTION_LIMIT, (unsigned)HTTP_CONN_MAX,
 			     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)HTTP_IDLE_SECONDS,
 			     MHD_OPTION_NOTIFY_COMPLETED, completed, sv,

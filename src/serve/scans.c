@@ -40,11 +40,8 @@ struct serve_scan *serve_scan_find_key(struct serve *sv, const char *key)
 
 void serve_scan_stats(const struct serve_scan *sc, fp_stats_t *st)
 {
-	if (sc->scanner) {
-		st->struct_size = sizeof(*st);
-		if (fp_scanner_stats(sc->scanner, st) == 0)
-			return;
-	}
+	if (sc->state == SCAN_RUNNING && sc->exec && sc->exec->stats(sc, st))
+		return;
 	*st = sc->last;
 }
 
@@ -69,8 +66,8 @@ void serve_scan_cancel(struct serve *sv, struct serve_scan *sc)
 		sc->state = SCAN_INTERRUPTED;
 		serve_now(sc->ended);
 		pthread_cond_broadcast(&sv->events);
-	} else if (sc->state == SCAN_RUNNING && sc->scanner) {
-		fp_scanner_stop(sc->scanner);
+	} else if (sc->state == SCAN_RUNNING && sc->exec) {
+		sc->exec->stop(sv, sc);
 	}
 }
 
@@ -156,9 +153,8 @@ static void config_for(const struct serve *sv, const struct serve_task *t, fp_co
 	cfg->allow_reserved = t->allow_reserved && sv->o.allow_reserved;
 }
 
-/* A scanner configured for the task; -1 with err naming the bad spec. */
-static int scanner_for(const struct serve *sv, const struct serve_task *t, fp_config_t *cfg,
-		       fp_scanner_t **out, char *err, size_t errlen)
+int serve_scanner_for(const struct serve *sv, const struct serve_task *t, fp_config_t *cfg,
+		      fp_scanner_t **out, char *err, size_t errlen)
 {
 	fp_scanner_t *s;
 
@@ -196,7 +192,7 @@ static struct sink_store *store_for(struct serve *sv, struct serve_scan *sc, str
 	if (store_scope_key((const char *const *)t->targets, t->ntargets,
 			    (const char *const *)t->exclude, t->nexclude, t->ports ? t->ports : "",
 			    t->allow_reserved && sv->o.allow_reserved, key, &desc, err, sizeof(err)) < 0 ||
-	    store_open(sv->store_url, STORE_OPEN_CREATE, stp, err, sizeof(err)) < 0)
+	    serve_store_acquire(sv, stp, err, sizeof(err)) < 0)
 		goto fail;
 	so.scope = key;
 	so.scope_desc = desc;
@@ -208,7 +204,7 @@ fail:
 	fprintf(stderr, "fastport: serve: scan %s: store: %s\n", sc->id, err);
 	__atomic_add_fetch(&sc->store_errors, 1, __ATOMIC_RELAXED);
 	if (*stp)
-		store_close(*stp);
+		serve_store_release(sv, *stp);
 	*stp = NULL;
 	free(desc);
 	return NULL;
@@ -217,25 +213,20 @@ fail:
 static void scan_run(struct serve *sv, struct serve_scan *sc)
 {
 	struct run_ctx rc = { .sv = sv, .sc = sc };
+	const struct serve_exec_io io = { 0 };
 	struct store *st = NULL;
 	fp_config_t cfg;
-	fp_scanner_t *s = NULL;
 	char err[512] = "";
 	int ret;
 
 	config_for(sv, &sc->task, &cfg);
 	cfg.on_event = on_event;
 	cfg.userdata = &rc;
-	ret = scanner_for(sv, &sc->task, &cfg, &s, err, sizeof(err));
-	if (ret == 0) {
-		sc->sink = store_for(sv, sc, &st);
-		pthread_mutex_lock(&sv->lock);
-		sc->scanner = s;
-		pthread_mutex_unlock(&sv->lock);
-		ret = fp_scanner_run(s);
-		if (ret < 0)
-			snprintf(err, sizeof(err), "%s", fp_scanner_error(s));
-	}
+	sc->sink = store_for(sv, sc, &st);
+	pthread_mutex_lock(&sv->lock);
+	sc->exec = sv->exec;
+	pthread_mutex_unlock(&sv->lock);
+	ret = sv->exec->run(sv, sc, &cfg, &io, err, sizeof(err));
 	if (sc->sink) {
 		struct sink_store_stats ss;
 
@@ -251,14 +242,10 @@ static void scan_run(struct serve *sv, struct serve_scan *sc)
 		sc->sink = NULL;
 	}
 	if (st)
-		store_close(st);
+		serve_store_release(sv, st);
 
 	pthread_mutex_lock(&sv->lock);
-	if (s) {
-		sc->last.struct_size = sizeof(sc->last);
-		fp_scanner_stats(s, &sc->last);
-	}
-	sc->scanner = NULL;
+	sc->exec = NULL;
 	if (ret < 0) {
 		sc->state = SCAN_FAILED;
 		snprintf(sc->error, sizeof(sc->error), "%s", err);
@@ -276,7 +263,6 @@ static void scan_run(struct serve *sv, struct serve_scan *sc)
 	sv->store_errors_done += sc->store_errors;
 	pthread_cond_broadcast(&sv->events);
 	pthread_mutex_unlock(&sv->lock);
-	fp_scanner_free(s);
 }
 
 static void *worker_main(void *arg)
@@ -349,7 +335,7 @@ int serve_scan_submit(struct serve *sv, struct serve_task *t, struct serve_scan 
 
 	/* The library's parsers have the last word on targets and ports. */
 	config_for(sv, t, &cfg);
-	if (scanner_for(sv, t, &cfg, &s, err, errlen) < 0) {
+	if (serve_scanner_for(sv, t, &cfg, &s, err, errlen) < 0) {
 		*status = 400;
 		return -1;
 	}

@@ -55,7 +55,51 @@ struct serve_scan {
 	struct serve_scan *qnext;    /* queue */
 	struct sink_store *sink;     /* while running, when the store is on */
 	uint64_t stored, store_errors;
+	/* While running in a scan child (privsep.c): its pid (0 before it is
+	 * spawned and after it ended) and its latest counters. */
+	const struct serve_exec *exec; /* while running: how (stop, stats) */
+	int exec_pid;
+	bool exec_stop;              /* a stop was asked before the pid was known */
+	fp_stats_t live;
+	bool live_ok;
 };
+
+struct serve;
+
+/* What a scan gets and gives besides its events (resume states). */
+struct serve_exec_io {
+	const void *resume;          /* a state to continue (fp_scanner_load_state's bytes), or NULL */
+	size_t resume_len;
+	/* Each resume state the scan saves (may be NULL); any thread of the
+	 * executor, one call at a time. */
+	void (*on_checkpoint)(const void *state, size_t len, void *ud);
+	void *ud;
+	uint32_t checkpoint_ms;      /* between live states (fp_scanner_checkpoint); 0: 1000 */
+};
+
+/*
+ * How a scan runs: in this process (scans.c, serve_exec_inproc) or in a
+ * scan child of the privileged parent (privsep.c, serve_exec_privsep).
+ *
+ * run: runs sc's task with cfg (cfg->on_event and cfg->userdata get every
+ * event, one at a time; the privsep executor fills kind, json and
+ * json_len only) until it completes, is stopped or fails. Called by a
+ * worker thread under no lock. Before returning it sets sc->last (under
+ * sv->lock) to the final counters. Returns 0 (completed or stopped) or
+ * -1 with the reason in err.
+ * stop: asks a running scan to stop; under sv->lock, any thread.
+ * stats: the live counters of a running scan; under sv->lock; false when
+ * there are none yet.
+ */
+struct serve_exec {
+	const char *name;
+	int (*run)(struct serve *sv, struct serve_scan *sc, fp_config_t *cfg,
+		   const struct serve_exec_io *io, char *err, size_t errlen);
+	void (*stop)(struct serve *sv, struct serve_scan *sc);
+	bool (*stats)(const struct serve_scan *sc, fp_stats_t *st);
+};
+
+extern const struct serve_exec serve_exec_inproc;
 
 struct serve_opts {
 	const char *listen;          /* ADDR:PORT */
@@ -65,6 +109,7 @@ struct serve_opts {
 	const char *token_file;
 	const char *store_url;       /* "none": no store */
 	const char *tls_cert, *tls_key;
+	const char *user;            /* privsep: the unprivileged user (default nobody) */
 	uint64_t max_rate;
 	unsigned max_scans;
 	size_t max_events_bytes;     /* per scan, in memory */
@@ -79,6 +124,10 @@ struct serve {
 	bool raw_ok;                 /* raw sockets permitted: SYN scans */
 	struct sockaddr_storage addr; /* --listen */
 	char *tls_cert_pem, *tls_key_pem; /* NULL: plain HTTP */
+	int listen_fd;               /* bound and listening before any drop; -1: MHD binds */
+	const struct serve_exec *exec; /* how scans run */
+	struct privsep *ps;          /* privsep.c: the channel to the privileged parent */
+	struct serve_store_pool *pool; /* store handles opened before the drop (store_pool.c) */
 
 	pthread_mutex_t lock;
 	pthread_cond_t work;         /* a scan was queued, or shutdown */
@@ -109,8 +158,21 @@ struct serve_scan *serve_scan_find(struct serve *sv, const char *id);
 struct serve_scan *serve_scan_find_key(struct serve *sv, const char *key);
 void serve_scan_cancel(struct serve *sv, struct serve_scan *sc);
 const char *serve_state_name(enum scan_state st);
+/* A scanner configured for the task and cfg; -1 with err naming the bad spec. */
+int serve_scanner_for(const struct serve *sv, const struct serve_task *t, fp_config_t *cfg,
+		      fp_scanner_t **out, char *err, size_t errlen);
 /* The scan's counters now (live while running). Under sv->lock. */
 void serve_scan_stats(const struct serve_scan *sc, fp_stats_t *st);
+
+/* store_pool.c: a store handle for a scan. With a pool (serve_store_pool_open,
+ * before the privilege drop: the unprivileged process may not reach the
+ * store's files by name) one of its handles, else a new one. 0, or -1
+ * with err. */
+int serve_store_pool_open(struct serve *sv, unsigned n, char *err, size_t errlen);
+void serve_store_pool_close(struct serve *sv);
+struct store;
+int serve_store_acquire(struct serve *sv, struct store **out, char *err, size_t errlen);
+void serve_store_release(struct serve *sv, struct store *st);
 
 /* http.c */
 struct MHD_Daemon;

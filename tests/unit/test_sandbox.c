@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/mman.h>
@@ -250,6 +251,102 @@ static void test_connect_scan_sandbox(void **state)
 	run_sandboxed(SANDBOX_CONNECT);
 }
 
+/* serve's profiles (src/serve/privsep.c) in a child: the privileged
+ * parent's (SANDBOX_KEEP_RAW: CAP_NET_RAW alone, no filter) and the HTTP
+ * process's (SANDBOX_SERVE_HTTP: nothing, its own allowlist). */
+static void serve_child(unsigned flags)
+{
+	struct sandbox sb;
+	pthread_t t;
+	int fd;
+
+	CHILD_CHECK(sandbox_init(&sb, NULL, flags) == 0, "sandbox_init: %s", sb.err);
+	CHILD_CHECK(sandbox_enter(&sb) == 0, "sandbox_enter: %s", sb.err);
+	CHILD_CHECK(setresuid(0, 0, 0) < 0, "root regained");
+	if (flags & SANDBOX_KEEP_RAW) {
+		fd = socket(AF_PACKET, SOCK_RAW, 0);
+		CHILD_CHECK(fd >= 0, "AF_PACKET with CAP_NET_RAW kept: %d", errno);
+		close(fd);
+	}
+	if ((flags & SANDBOX_SERVE_HTTP) && sandbox_filters_syscalls()) {
+		errno = 0;
+		CHILD_CHECK(socket(AF_INET, SOCK_STREAM, 0) < 0 && errno == EPERM, "socket allowed");
+		CHILD_CHECK(open("/etc/hostname", O_RDONLY) < 0 && errno == EPERM, "open allowed");
+		CHILD_CHECK(prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) < 0 && errno == EPERM, "prctl allowed");
+		CHILD_CHECK(prctl(PR_SET_NAME, "fp-test", 0, 0, 0) == 0, "PR_SET_NAME refused");
+		CHILD_CHECK(fork() < 0 && errno == EPERM, "fork allowed");
+		CHILD_CHECK(kill(getppid(), 0) < 0 && errno == EPERM, "kill allowed");
+		CHILD_CHECK(mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) ==
+			    MAP_FAILED, "executable mmap allowed");
+	}
+	CHILD_CHECK(pthread_create(&t, NULL, thread_main, NULL) == 0 && pthread_join(t, NULL) == 0,
+		    "threads refused");
+	child_done();
+}
+
+static void run_serve_case(unsigned flags, const char *caps, const char *seccomp)
+{
+	int p[2], status = 0;
+	char msg[512] = "", v[128], want[64];
+	size_t len = 0;
+	ssize_t n;
+	pid_t pid;
+	struct sandbox sb;
+
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(sandbox_init(&sb, NULL, flags), 0);
+	assert_int_equal(pipe(p), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		close(p[0]);
+		report_fd = p[1];
+		serve_child(flags);
+	}
+	close(p[1]);
+	while (len < sizeof(msg) - 1 && (n = read(p[0], msg + len, sizeof(msg) - 1 - len)) > 0) {
+		len += (size_t)n;
+		msg[len] = '\0';
+		if (strstr(msg, "READY"))
+			break;
+	}
+	close(p[0]);
+	if (strcmp(msg, "READY")) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		fail_msg("sandboxed child: %s", msg[0] ? msg : "no report");
+	}
+	snprintf(want, sizeof(want), "%u\t%u\t%u\t%u", (unsigned)sb.uid, (unsigned)sb.uid,
+		 (unsigned)sb.uid, (unsigned)sb.uid);
+	proc_field(pid, "Uid", v, sizeof(v));
+	assert_string_equal(v, want);
+	for (size_t i = 0; i < 4; i++) {
+		static const char *const sets[] = { "CapPrm", "CapEff", "CapBnd" , "CapInh" };
+
+		proc_field(pid, sets[i], v, sizeof(v));
+		assert_string_equal(v, i < 3 ? caps : "0000000000000000");
+	}
+	proc_field(pid, "NoNewPrivs", v, sizeof(v));
+	assert_string_equal(v, "1");
+	proc_field(pid, "Seccomp", v, sizeof(v));
+	assert_string_equal(v, seccomp);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
+static void test_serve_parent(void **state)
+{
+	(void)state;
+	run_serve_case(SANDBOX_KEEP_RAW, "0000000000002000", "0");
+}
+
+static void test_serve_http(void **state)
+{
+	(void)state;
+	run_serve_case(SANDBOX_SERVE_HTTP, "0000000000000000", sandbox_filters_syscalls() ? "2" : "0");
+}
+
 /* --user needs root; --user with --no-drop is a contradiction. */
 static void test_init_errors(void **state)
 {
@@ -278,6 +375,8 @@ int main(void)
 		cmocka_unit_test(test_init_errors),
 		cmocka_unit_test(test_raw_scan_sandbox),
 		cmocka_unit_test(test_connect_scan_sandbox),
+		cmocka_unit_test(test_serve_parent),
+		cmocka_unit_test(test_serve_http),
 	};
 
 	if (geteuid() != 0)
