@@ -267,7 +267,8 @@ static void scan_run(struct serve *sv, struct serve_scan *sc)
 		if (ret < 0)
 			snprintf(err, sizeof(err), "%s", fp_scanner_error(s));
 	}
-	serve_ckpt_stop(ck, ret == 0 && (rc.interrupted || sc->cancel));
+	/* Stopped (DELETE, SIGTERM): its scan_completed said interrupted. */
+	serve_ckpt_stop(ck, ret == 0 && rc.interrupted);
 	if (sc->sink) {
 		struct sink_store_stats ss;
 
