@@ -442,12 +442,11 @@ int serve_scan_submit(struct serve *sv, struct serve_task *t, struct serve_scan 
 		sv->qhead = sc;
 	sv->qtail = sc;
 	sv->nqueued++;
-	pthread_mutex_unlock(&sv->lock);
-	/* Stored before a worker may take it (its own writes come later). */
-	serve_durable_put(sv, sc);
-	pthread_mutex_lock(&sv->lock);
 	pthread_cond_signal(&sv->work);
 	pthread_mutex_unlock(&sv->lock);
+	/* A worker may already have taken it: each write stores the scan as
+	 * it is then, in the order of the writes, so the last one wins. */
+	serve_durable_put(sv, sc);
 	*out = sc;
 	*status = 201;
 	return 0;

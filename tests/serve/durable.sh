@@ -15,7 +15,9 @@
 #     next start both complete, the resumed one as in 2;
 #  4. a lab change (port 80 closed on a /24), another scan: GET
 #     /v1/changes?since= (a time, a scan id) gives the 256 closed ports as
-#     exposure_change events; 400 for a bad since.
+#     exposure_change events; 400 for a bad since;
+#  5. DELETE of a running scan: interrupted, its checkpoint kept, and not
+#     resumed at the next start.
 # Usage: tests/serve/durable.sh [BUILD_DIR] (default build/fast). Prints
 # "N passed, N failed"; exits 1 on a failure.
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -208,9 +210,22 @@ check "400 bad time" 400 "$(req /dev/null GET "/v1/changes?since=2026-13-40T99:0
 check "400 unknown scan" 400 "$(req /dev/null GET "/v1/changes?since=0123456789abcdef")"
 check "401 without a token" 401 "$(in_s curl -s -o /dev/null -w '%{http_code}' "$URL/v1/changes")"
 
+# ---- 5. DELETE: interrupted, its checkpoint kept, not resumed at a start ----
+d=$(post deleted)
+check "a checkpoint of the scan to cancel" 0 "$(wait_ckpt "$d" 1000; echo $?)"
+check "DELETE it" 200 "$(req /dev/null DELETE "/v1/scans/$d")"
+check "cancelled: interrupted" interrupted "$(wait_state "$d" interrupted complete failed)"
+check "cancelled: stored so" "interrupted|1" "$(sqlite3 "$DB" "select state, cancelled from serve_tasks where id = '$d'")"
+check "cancelled: its checkpoint stays" yes "$([ -s "$STATE/checkpoints/$d.state" ] && echo yes)"
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID"
 check "serve exits 0" 0 "$?"
+serve_start "$LAB_TMP/serve4.err"
+check "a cancelled scan is not resumed at a start" interrupted "$(field "$d" 'd["state"]')"
+check "nothing queued at that start" 0 "$(req "$LAB_TMP/m.txt" GET /metrics > /dev/null; awk '$1 == "fastport_queue_length" {print $2}' "$LAB_TMP/m.txt")"
+kill -TERM "$SERVE_PID"
+wait "$SERVE_PID"
+check "serve exits 0 (last)" 0 "$?"
 if grep -qiE 'ERROR: (Address|Leak)Sanitizer|runtime error' "$LAB_TMP"/serve*.err; then
 	bad "sanitizer report: $(grep -h -A5 -iE 'Sanitizer|runtime error' "$LAB_TMP"/serve*.err | head -c 2000)"
 fi
