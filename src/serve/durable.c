@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "serve/serve.h"
+#include "serve/since.h"
 #include "store/serve_store.h"
 #include "store/sink_store.h"
 #include "store/store.h"
@@ -528,72 +529,19 @@ int serve_ckpt_stop(struct serve_ckpt *c, bool final)
 
 /* ---- GET /v1/changes ---- */
 
-/*
- * An RFC 3339 time ("2026-12-05T10:00:00Z", fractions and offsets allowed)
- * in the stored form: UTC with microseconds. 0, or -1 when it is none.
- */
-static int rfc3339_utc(const char *s, char out[static 32])
-{
-	struct tm tm = { 0 };
-	const char *p;
-	long usec = 0, scale = 100000;
-	int off = 0;
-	time_t t;
-
-	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!p || strlen(s) < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't'))
-		return -1;
-	if (*p == '.') {
-		if (p[1] < '0' || p[1] > '9')
-			return -1;
-		for (p++; *p >= '0' && *p <= '9'; p++, scale /= 10)
-			if (scale)
-				usec += (*p - '0') * scale;
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if ((*p == '+' || *p == '-') && p[1] >= '0' && p[1] <= '2' && p[2] >= '0' &&
-		   p[2] <= '9' && p[3] == ':' && p[4] >= '0' && p[4] <= '5' && p[5] >= '0' &&
-		   p[5] <= '9') {
-		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 + ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
-		if (*p == '-')
-			off = -off;
-		p += 6;
-	} else {
-		return -1;
-	}
-	if (*p || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-		return -1;
-	t = timegm(&tm);
-	if (t == (time_t)-1)
-		return -1;
-	t -= off;
-	gmtime_r(&t, &tm);
-	if (strftime(out, 21, "%Y-%m-%dT%H:%M:%S", &tm) != 19)
-		return -1;
-	snprintf(out + 19, 13, ".%06ldZ", usec);
-	return 0;
-}
-
-static bool is_hex_id(const char *s)
-{
-	size_t n = strlen(s);
-
-	return n >= 4 && n <= STORE_ID_MAX && strspn(s, "0123456789abcdef") == n;
-}
-
 int serve_changes(struct serve *sv, const char *since, int (*cb)(const char *json, size_t len,
 								 void *ud),
 		  void *ud, int *status, char *err, size_t errlen)
 {
 	struct serve_durable *d = sv->dur;
 	char from[64] = "", id[STORE_ID_MAX + 1], name[STORE_ID_MAX + 1];
+	enum since_kind kind = SINCE_BAD;
 	int ret;
 
 	*status = 400;
 	if (since && !since[0])
 		since = NULL;
-	if (since && rfc3339_utc(since, from) < 0 && !is_hex_id(since)) {
+	if (since && (kind = since_parse(since, from)) == SINCE_BAD) {
 		snprintf(err, errlen, "since: expected an RFC 3339 time (2026-12-05T10:00:00Z) or a "
 			 "scan id, got '%.64s'", since);
 		return -1;
@@ -604,7 +552,7 @@ int serve_changes(struct serve *sv, const char *since, int (*cb)(const char *jso
 		return -1;
 	}
 	pthread_mutex_lock(&d->lock);
-	if (since && !from[0]) {
+	if (since && kind == SINCE_SCAN) {
 		/* A serve scan's id names its store scan. */
 		struct serve_scan *sc;
 
