@@ -24,6 +24,7 @@
 #include "store/store.h"
 
 #define CKPT_PERIOD_MS 1000
+#define PUT_TRIES 12 /* writes of a task's row, each waiting the store's busy timeout */
 
 struct serve_durable {
 	pthread_mutex_t lock;        /* the store handle; taken before sv->lock, never inside */
@@ -170,11 +171,21 @@ void serve_durable_put(struct serve *sv, struct serve_scan *sc)
 		.scan_id = scan_id[0] ? scan_id : NULL, .cancelled = sc->cancel,
 	};
 	pthread_mutex_unlock(&sv->lock);
-	/* The id, the task and its key never change once the scan exists. */
-	if (t.task && store_task_put(d->st, &t) < 0) {
-		fprintf(stderr, "fastport: serve: scan %s: storing the task: %s\n", sc->id,
-			store_error(d->st));
-		__atomic_add_fetch(&sc->store_errors, 1, __ATOMIC_RELAXED);
+	/*
+	 * The id, the task and its key never change once the scan exists.
+	 * SQLite has one writer at a time, and a running scan's store sink
+	 * holds that lock most of the time (a batch stays open while events
+	 * come): one wait of the backend's busy timeout may miss every gap
+	 * between its commits, so a few more are tried before giving up.
+	 */
+	for (int i = 0; t.task && i < PUT_TRIES; i++) {
+		if (store_task_put(d->st, &t) == 0)
+			break;
+		if (i + 1 == PUT_TRIES) {
+			fprintf(stderr, "fastport: serve: scan %s: storing the task: %s\n", sc->id,
+				store_error(d->st));
+			__atomic_add_fetch(&sc->store_errors, 1, __ATOMIC_RELAXED);
+		}
 	}
 	pthread_mutex_unlock(&d->lock);
 }

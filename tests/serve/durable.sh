@@ -78,10 +78,14 @@ wait_state() { # wait_state ID STATE...
 	echo "$s"
 }
 post() { # post KEY: the task, an id
-	req "$LAB_TMP/p.json" POST /v1/scans -d "{\"targets\":[\"198.19.0.0/20\"],\"ports\":\"22,80,443\",
+	local st
+	st=$(req "$LAB_TMP/p.json" POST /v1/scans -d "{\"targets\":[\"198.19.0.0/20\"],\"ports\":\"22,80,443\",
 		\"states\":[\"open\",\"closed\"],\"allow_reserved\":true,\"rate\":1500,\"retries\":1,
-		\"idempotency_key\":\"$1\"}" > /dev/null
-	jget "$LAB_TMP/p.json" 'd["id"]'
+		\"idempotency_key\":\"$1\"}")
+	case $st in
+	200|201) jget "$LAB_TMP/p.json" 'd["id"]' ;;
+	*) echo "POST $1: $st $(cat "$LAB_TMP/p.json")" >&2; echo none ;;
+	esac
 }
 # Answered probes counted by a checkpoint (bits after the 56-byte header).
 ckpt_bits() {
@@ -228,6 +232,9 @@ wait "$SERVE_PID"
 check "serve exits 0 (last)" 0 "$?"
 if grep -qiE 'ERROR: (Address|Leak)Sanitizer|runtime error' "$LAB_TMP"/serve*.err; then
 	bad "sanitizer report: $(grep -h -A5 -iE 'Sanitizer|runtime error' "$LAB_TMP"/serve*.err | head -c 2000)"
+fi
+if [ "$FAIL" -gt 0 ]; then
+	for f in "$LAB_TMP"/serve*.err; do echo "--- $(basename "$f")"; tail -n 20 "$f"; done
 fi
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
