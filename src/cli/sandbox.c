@@ -158,6 +158,7 @@ int sandbox_init(struct sandbox *sb, const char *user, unsigned flags)
 
 	memset(sb, 0, sizeof(*sb));
 	sb->flags = flags;
+	sb->dirfd = -1;
 	/* strftime() would read /etc/localtime on its first use, after the drop. */
 	tzset();
 	if (getresuid(&ruid, &euid, &suid) < 0)
@@ -357,6 +358,19 @@ static int sandbox_seccomp(struct sandbox *sb)
 		if ((sb->flags & SANDBOX_SERVE_HTTP) &&
 		    (r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "prctl", 1, name)) < 0)
 			goto out;
+		/* serve's checkpoints (durable.c): files relative to the one
+		 * directory fd the unprivileged user owns, never the cwd. */
+		if ((sb->flags & SANDBOX_SERVE_HTTP) && sb->dirfd >= 0) {
+			const struct scmp_arg_cmp at[] = { SB_ARG(0, SCMP_CMP_EQ, (scmp_datum_t)sb->dirfd, 0) };
+			const struct scmp_arg_cmp at2[] = { SB_ARG(0, SCMP_CMP_EQ, (scmp_datum_t)sb->dirfd, 0),
+							    SB_ARG(2, SCMP_CMP_EQ, (scmp_datum_t)sb->dirfd, 0) };
+
+			if ((r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "openat", 1, at)) < 0 ||
+			    (r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "unlinkat", 1, at)) < 0 ||
+			    (r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "renameat", 2, at2)) < 0 ||
+			    (r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "renameat2", 2, at2)) < 0)
+				goto out;
+		}
 		if ((when & SB_CONNECT) &&
 		    ((r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "socket", 2, tcp4)) < 0 ||
 		     (r = sb_rule(sb, ctx, SCMP_ACT_ALLOW, "socket", 2, tcp6)) < 0))

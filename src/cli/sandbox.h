@@ -28,6 +28,7 @@ struct sandbox {
 	pid_t child;       /* > 0: a helper process this one may wait for (wait4) */
 	int pdeathsig;     /* > 0: PR_SET_PDEATHSIG after the user change (which clears it) */
 	pid_t parent;      /* with pdeathsig: fail if the parent is no longer this one */
+	int dirfd;         /* SANDBOX_SERVE_HTTP, >= 0: openat, renameat, unlinkat relative to it */
 	char err[256];     /* why sandbox_enter failed */
 };
 

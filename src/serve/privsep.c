@@ -930,6 +930,10 @@ int privsep_drop_http(struct serve *sv, char *err, size_t errlen)
 
 	if (sandbox_init(&sb, sv->o.user, SANDBOX_SERVE_HTTP) < 0)
 		goto fail;
+	/* The checkpoints are written after the drop (durable.c). */
+	if (sb.change_user && serve_durable_chown(sv, sb.uid, sb.gid, sb.err, sizeof(sb.err)) < 0)
+		goto fail;
+	sb.dirfd = serve_durable_dirfd(sv);
 	/* Cleared by the user change: set again after it, before the filter. */
 	sb.pdeathsig = SIGKILL;
 	sb.parent = getppid();

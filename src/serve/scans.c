@@ -210,11 +210,37 @@ fail:
 	return NULL;
 }
 
+/*
+ * Durability around one run (durable.c): the scan keeps one store scan id
+ * across restarts (cfg.scan_id), a requeued scan continues from its
+ * checkpoint, a thread checkpoints the running scan every second, and a
+ * stopped one is checkpointed once more before the store marks it.
+ */
+static int durable_begin(struct serve *sv, struct serve_scan *sc, fp_config_t *cfg,
+			 char *err, size_t errlen)
+{
+	if (serve_durable_scan_id(sv, sc) < 0) {
+		snprintf(err, errlen, "getrandom: %s", strerror(errno));
+		return -1;
+	}
+	cfg->scan_id = sc->scan_id; /* copied by fp_scanner_new */
+	serve_durable_put(sv, sc);
+	return 0;
+}
+
+static void durable_end(struct serve *sv, struct serve_scan *sc)
+{
+	if (sc->state == SCAN_COMPLETE || sc->state == SCAN_FAILED)
+		serve_durable_forget(sv, sc);
+	serve_durable_put(sv, sc);
+}
+
 static void scan_run(struct serve *sv, struct serve_scan *sc)
 {
 	struct run_ctx rc = { .sv = sv, .sc = sc };
-	const struct serve_exec_io io = { 0 };
+	struct serve_exec_io io = { 0 };
 	struct store *st = NULL;
+	struct serve_ckpt *ck = NULL;
 	fp_config_t cfg;
 	char err[512] = "";
 	int ret;
@@ -222,11 +248,21 @@ static void scan_run(struct serve *sv, struct serve_scan *sc)
 	config_for(sv, &sc->task, &cfg);
 	cfg.on_event = on_event;
 	cfg.userdata = &rc;
-	sc->sink = store_for(sv, sc, &st);
-	pthread_mutex_lock(&sv->lock);
-	sc->exec = sv->exec;
-	pthread_mutex_unlock(&sv->lock);
-	ret = sv->exec->run(sv, sc, &cfg, &io, err, sizeof(err));
+	ret = durable_begin(sv, sc, &cfg, err, sizeof(err));
+	if (ret == 0) {
+		sc->sink = store_for(sv, sc, &st);
+		ck = serve_ckpt_start(sv, sc, sc->sink, &io);
+		pthread_mutex_lock(&sv->lock);
+		sc->exec = sv->exec;
+		pthread_mutex_unlock(&sv->lock);
+		/* A stopped scan (DELETE, SIGTERM) gives its last state through
+		 * io.on_checkpoint before run returns. */
+		ret = sv->exec->run(sv, sc, &cfg, &io, err, sizeof(err));
+	}
+	serve_ckpt_stop(ck);
+	free(sc->resume_state);
+	sc->resume_state = NULL;
+	sc->resume_len = 0;
 	if (sc->sink) {
 		struct sink_store_stats ss;
 
@@ -263,6 +299,7 @@ static void scan_run(struct serve *sv, struct serve_scan *sc)
 	sv->store_errors_done += sc->store_errors;
 	pthread_cond_broadcast(&sv->events);
 	pthread_mutex_unlock(&sv->lock);
+	durable_end(sv, sc);
 }
 
 static void *worker_main(void *arg)
@@ -283,7 +320,8 @@ static void *worker_main(void *arg)
 			sv->qtail = NULL;
 		sv->nqueued--;
 		sc->state = SCAN_RUNNING;
-		serve_now(sc->started);
+		if (!sc->started[0]) /* a resumed scan keeps its first start */
+			serve_now(sc->started);
 		pthread_cond_broadcast(&sv->events);
 		pthread_mutex_unlock(&sv->lock);
 		scan_run(sv, sc);
@@ -304,17 +342,17 @@ int serve_scans_start(struct serve *sv)
 	return 0;
 }
 
-/* Shutdown: queued scans end interrupted, running ones are stopped, the
- * workers joined. */
+/* Shutdown (SIGTERM drains): running scans are stopped, checkpointed and
+ * end interrupted, to be resumed at the next start; queued ones stay
+ * queued (in the store); the workers are joined. A stop that comes
+ * before a scan began is repeated by its callback (sv->shutdown). */
 void serve_scans_stop(struct serve *sv)
 {
 	pthread_mutex_lock(&sv->lock);
 	sv->shutdown = true;
-	while (sv->qhead)
-		serve_scan_cancel(sv, sv->qhead);
 	for (struct serve_scan *sc = sv->scans; sc; sc = sc->next)
-		if (sc->state == SCAN_RUNNING)
-			serve_scan_cancel(sv, sc);
+		if (sc->state == SCAN_RUNNING && sc->scanner)
+			fp_scanner_stop(sc->scanner);
 	pthread_cond_broadcast(&sv->work);
 	pthread_cond_broadcast(&sv->events);
 	pthread_mutex_unlock(&sv->lock);
@@ -354,9 +392,17 @@ int serve_scan_submit(struct serve *sv, struct serve_task *t, struct serve_scan 
 	for (size_t i = 0; i < sizeof(rnd); i++)
 		snprintf(sc->id + 2 * i, 3, "%02x", rnd[i]);
 	serve_now(sc->created);
+	sc->task = *t; /* moved below, once the scan is registered */
+	if (serve_durable_task(sc) < 0) {
+		free(sc);
+		snprintf(err, errlen, "out of memory");
+		*status = 500;
+		return -1;
+	}
 	pthread_mutex_lock(&sv->lock);
 	if (t->idempotency_key && (old = serve_scan_find_key(sv, t->idempotency_key))) {
 		pthread_mutex_unlock(&sv->lock);
+		free(sc->task_json);
 		free(sc);
 		*out = old;
 		*status = 200;
@@ -364,6 +410,7 @@ int serve_scan_submit(struct serve *sv, struct serve_task *t, struct serve_scan 
 	}
 	if (sv->shutdown || sv->nqueued >= SERVE_QUEUE_MAX) {
 		pthread_mutex_unlock(&sv->lock);
+		free(sc->task_json);
 		free(sc);
 		snprintf(err, errlen, "%s", sv->shutdown ? "shutting down" : "queue is full");
 		*status = 503;
@@ -386,6 +433,9 @@ int serve_scan_submit(struct serve *sv, struct serve_task *t, struct serve_scan 
 	sv->nqueued++;
 	pthread_cond_signal(&sv->work);
 	pthread_mutex_unlock(&sv->lock);
+	/* A worker may already have taken it: each write stores the scan as
+	 * it is then, in the order of the writes, so the last one wins. */
+	serve_durable_put(sv, sc);
 	*out = sc;
 	*status = 201;
 	return 0;

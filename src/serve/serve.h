@@ -15,6 +15,7 @@
 
 #include <pthread.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -62,6 +63,10 @@ struct serve_scan {
 	bool exec_stop;              /* a stop was asked before the pid was known */
 	fp_stats_t live;
 	bool live_ok;
+	char *task_json;             /* the task as kept in the store (durable.c) */
+	bool resumed;                /* requeued at start: continue from its checkpoint */
+	void *resume_state;          /* that checkpoint, read at start (before the drop) */
+	size_t resume_len;
 };
 
 struct serve;
@@ -113,6 +118,7 @@ struct serve_opts {
 	uint64_t max_rate;
 	unsigned max_scans;
 	size_t max_events_bytes;     /* per scan, in memory */
+	const char *state_dir;       /* --state-dir; NULL: XDG_STATE_HOME/fastport */
 };
 
 struct serve {
@@ -138,6 +144,7 @@ struct serve {
 	bool shutdown;
 	pthread_t *workers;
 	unsigned nworkers;
+	struct serve_durable *dur;   /* tasks and checkpoints (durable.c); NULL: none */
 
 	/* Counters of scans that ended (running ones are read live). */
 	uint64_t sent_done, replies_done[4], findings_done, stored_done, store_errors_done;
@@ -173,6 +180,54 @@ void serve_store_pool_close(struct serve *sv);
 struct store;
 int serve_store_acquire(struct serve *sv, struct store **out, char *err, size_t errlen);
 void serve_store_release(struct serve *sv, struct store *st);
+
+/*
+ * durable.c: tasks in the store, checkpoints under the state directory.
+ *
+ * serve_state_dir: the state directory (opt, else $XDG_STATE_HOME/fastport
+ *   or ~/.local/state/fastport), created 0700; *out malloc'ed. 0 or -1 (err).
+ * serve_durable_open: before the workers start: STATE/checkpoints, and with
+ *   a store its tasks table; restores the stored tasks into the registry
+ *   and queues the unfinished ones (running or interrupted by a stop of
+ *   serve first, then the queued). 0 or -1 (err).
+ * serve_durable_task: the task's JSON for the store (sc->task_json); 0/-1.
+ * serve_durable_put: writes sc's row (state, times, error, scan id). Not
+ *   under sv->lock (it takes it to read sc).
+ * serve_durable_scan_id: gives sc a store scan id if it has none (the
+ *   scanner's cfg.scan_id: one id across resumes). Not under sv->lock.
+ * serve_ckpt_start: what a run needs for durability: io->resume (a
+ *   requeued scan's checkpoint, read at start) and io->on_checkpoint, which
+ *   has the store commit every event delivered so far (each event a
+ *   checkpoint marks: fp_scanner_checkpoint's contract; the privsep stream
+ *   brings them before the state), then writes STATE/checkpoints/ID.state
+ *   (temporary file, fsync, rename, fsync of the directory; a failure keeps
+ *   the previous one). NULL (no store or state directory): nothing kept.
+ * serve_ckpt_stop: ends that; frees the resume state. NULL is fine.
+ * serve_durable_chown: before the privilege drop: gives the checkpoint
+ *   directory to the unprivileged user (it writes there through an fd,
+ *   serve_durable_dirfd, the one fd its seccomp filter lets it open at).
+ * serve_durable_forget: removes the scan's checkpoint (complete, failed).
+ * serve_changes: GET /v1/changes: each exposure_change event since an
+ *   RFC 3339 time or the end of a scan (store or serve id) to cb. 0, or -1
+ *   with *status (400 bad since, 404 no store, 500) and err.
+ */
+struct serve_ckpt;
+struct sink_store;
+int serve_state_dir(const char *opt, char **out, char *err, size_t errlen);
+int serve_durable_open(struct serve *sv, const char *state_dir, char *err, size_t errlen);
+void serve_durable_close(struct serve *sv);
+int serve_durable_task(struct serve_scan *sc);
+void serve_durable_put(struct serve *sv, struct serve_scan *sc);
+int serve_durable_scan_id(struct serve *sv, struct serve_scan *sc);
+void serve_durable_forget(struct serve *sv, struct serve_scan *sc);
+struct serve_ckpt *serve_ckpt_start(struct serve *sv, struct serve_scan *sc,
+				    struct sink_store *sink, struct serve_exec_io *io);
+void serve_ckpt_stop(struct serve_ckpt *c);
+int serve_durable_chown(struct serve *sv, uid_t uid, gid_t gid, char *err, size_t errlen);
+int serve_durable_dirfd(const struct serve *sv); /* the checkpoint directory, or -1 */
+int serve_changes(struct serve *sv, const char *since,
+		  int (*cb)(const char *json, size_t len, void *ud), void *ud, int *status,
+		  char *err, size_t errlen);
 
 /* http.c */
 struct MHD_Daemon;
