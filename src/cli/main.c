@@ -12,6 +12,9 @@
 #ifdef FP_STORE
 #include "store/cmd.h"
 #endif
+#ifdef FP_FLEET
+#include "fleet/fleet.h"
+#endif
 
 static cli_main_fn cmd_help, cmd_version;
 
@@ -43,6 +46,16 @@ static const struct cli_cmd {
 #ifdef FP_SERVE
 	{ "serve", cmd_serve, "--allow SPEC ...",
 	  "run the tasking and telemetry API (HTTP, JSON, /metrics)", cmd_serve_usage },
+#endif
+#ifdef FP_FLEET
+	{ "agent", cmd_agent, "--nats URL --name NAME --allow SPEC ...",
+	  "run as a fleet sensor: shard tasks from NATS JetStream", cmd_agent_usage },
+	{ "submit", cmd_submit, "--nats URL --shards N [OPTIONS] TARGET...",
+	  "publish a scan to the fleet as N shard tasks; print its id", cmd_submit_usage },
+	{ "results", cmd_results, "--nats URL [--wait] SCAN_ID",
+	  "print a fleet scan's findings (NDJSON), each once", cmd_results_usage },
+	{ "agents", cmd_agents, "--nats URL [--count N]",
+	  "print the fleet agents' heartbeats (NDJSON)", cmd_agents_usage },
 #endif
 	{ "help", cmd_help, "[COMMAND]", "show this help, or the options of COMMAND", NULL },
 	{ "version", cmd_version, "", "print the version and build identity", NULL },

@@ -1,0 +1,35 @@
+# SPDX-License-Identifier: MIT
+# The fleet on NATS JetStream (src/fleet: `fastport agent`, `submit`,
+# `results`, `agents`), on the NATS C client (libnats) and jansson. Like
+# serve it goes into the fastport program only, never into libfastport;
+# it reads tasks with serve's reader and checks scope with serve's
+# (src/serve/task.c, scope.c), so it comes with serve: SERVE=0 or STORE=0
+# leave it out too (FLEET=0 alone as well; the cross builds do).
+
+# serve.mk, read after this file, sets SERVE ?= $(STORE).
+FLEET ?= $(if $(SERVE),$(SERVE),$(STORE))
+ifeq ($(FLEET),1)
+ifeq ($(if $(SERVE),$(SERVE),$(STORE)),0)
+$(error FLEET=1 needs serve (SERVE=1, STORE=1))
+endif
+FLEET_CFLAGS := $(shell pkg-config --cflags libnats jansson 2>/dev/null) -DFP_FLEET=1
+FLEET_LDLIBS := $(shell pkg-config --libs libnats jansson 2>/dev/null)
+FLEET_SRCS := $(sort $(wildcard src/fleet/*.c))
+FLEET_OBJS := $(FLEET_SRCS:%.c=$(OBJ)/%.o)
+$(FLEET_OBJS): CFLAGS_ALL += $(FLEET_CFLAGS)
+# main.c's command table names the fleet's commands only when it is built.
+$(OBJ)/src/cli/main.o: CFLAGS_ALL += -DFP_FLEET=1 $(FLEET_CFLAGS)
+
+CLI_OBJS += $(FLEET_OBJS)
+$(BIN): $(FLEET_OBJS)
+$(BIN): EXE_LDFLAGS += $(FLEET_LDLIBS)
+
+.PHONY: fleet-test
+# The fleet against real nats-server processes and the lab (tests/fleet/run).
+fleet-test: all
+	$(Q)tests/fleet/run $(BUILD)
+
+build/fuzz/fuzz_fleet_task: src/fleet/common.c src/fleet/fleet.h src/serve/task.c src/serve/task.h
+build/fuzz/fuzz_fleet_task: FUZZ_FLAGS += $(shell pkg-config --cflags libnats jansson 2>/dev/null) \
+	-Wl,--no-as-needed $(shell pkg-config --libs libnats jansson 2>/dev/null)
+endif
