@@ -22,11 +22,11 @@ static int read_user_file(const char *path, char *user, size_t ulen, char *pass,
 		goto out;
 	line[strcspn(line, "\r\n")] = '\0';
 	colon = strchr(line, ':');
-	if (!colon || colon == line || strlen(line) >= ulen || strlen(colon + 1) >= plen)
+	if (!colon || colon == line || (size_t)(colon - line) >= ulen || strlen(colon + 1) >= plen)
 		goto out;
-	*colon = '\0';
-	snprintf(user, ulen, "%s", line);
-	snprintf(pass, plen, "%s", colon + 1);
+	memcpy(user, line, (size_t)(colon - line));
+	user[colon - line] = '\0';
+	memcpy(pass, colon + 1, strlen(colon + 1) + 1);
 	ret = 0;
 out:
 	explicit_bzero(line, sizeof(line));
@@ -189,7 +189,7 @@ char *fleet_status_json(const char *scan, uint32_t k, uint32_t n, const char *st
 	return out;
 }
 
-static int fail(char *err, size_t errlen, const char *what)
+static int ftask_fail(char *err, size_t errlen, const char *what)
 {
 	snprintf(err, errlen, "%s", what);
 	return -1;
@@ -221,13 +221,13 @@ int fleet_task_parse(const char *buf, size_t len, struct fleet_task *ft, char *e
 		return -1;
 	}
 	if (!json_is_object(root)) {
-		fail(err, errlen, "expected a JSON object");
+		ftask_fail(err, errlen, "expected a JSON object");
 		goto out;
 	}
 	json_object_foreach(root, key, v) {
 		if (!strcmp(key, "scan_id")) {
 			if (!json_is_string(v) || !is_scan_id(json_string_value(v))) {
-				fail(err, errlen, "scan_id: expected 32 lowercase hex digits");
+				ftask_fail(err, errlen, "scan_id: expected 32 lowercase hex digits");
 				goto out;
 			}
 			memcpy(ft->scan_id, json_string_value(v), FLEET_SCAN_ID_LEN + 1);
@@ -244,7 +244,7 @@ int fleet_task_parse(const char *buf, size_t len, struct fleet_task *ft, char *e
 				n = x;
 		} else if (!strcmp(key, "task")) {
 			if (!json_is_object(v)) {
-				fail(err, errlen, "task: expected an object");
+				ftask_fail(err, errlen, "task: expected an object");
 				goto out;
 			}
 			inner = v;
@@ -254,18 +254,18 @@ int fleet_task_parse(const char *buf, size_t len, struct fleet_task *ft, char *e
 		}
 	}
 	if (!ft->scan_id[0] || !k || !n || !inner) {
-		fail(err, errlen, "scan_id, shard, shards and task are required");
+		ftask_fail(err, errlen, "scan_id, shard, shards and task are required");
 		goto out;
 	}
 	if (k > n) {
-		fail(err, errlen, "shard: greater than shards");
+		ftask_fail(err, errlen, "shard: greater than shards");
 		goto out;
 	}
 	ft->shard = (uint32_t)k;
 	ft->shards = (uint32_t)n;
 	text = json_dumps(inner, JSON_COMPACT);
 	if (!text) {
-		fail(err, errlen, "out of memory");
+		ftask_fail(err, errlen, "out of memory");
 		goto out;
 	}
 	{
@@ -279,7 +279,7 @@ int fleet_task_parse(const char *buf, size_t len, struct fleet_task *ft, char *e
 	/* Every shard of a scan must walk one order: the seed is fixed. */
 	if (!ft->t.seed) {
 		task_free(&ft->t);
-		fail(err, errlen, "task: seed: a shard task needs the scan's non-zero seed");
+		ftask_fail(err, errlen, "task: seed: a shard task needs the scan's non-zero seed");
 		goto out;
 	}
 	ret = 0;
