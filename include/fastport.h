@@ -429,6 +429,37 @@ FP_EXTERN int fp_scanner_save_state(fp_scanner_t *s, int fd);
 FP_EXTERN int fp_scanner_load_state(fp_scanner_t *s, int fd);
 
 /*
+ * Live checkpoint: writes the progress of the scan running on s to fd, in
+ * the form fp_scanner_save_state() writes and fp_scanner_load_state()
+ * reads, so a process that dies mid-scan can resume from its last
+ * checkpoint. After the scan stopped (as for fp_scanner_save_state()) it
+ * writes that scan's state.
+ *
+ * Contract: every probe the checkpoint marks answered has had all its
+ * events (its port_state event when its state is reported, and with
+ * service_scan the service event of an open TCP port) handed to the sink
+ * and returned from the event callback before fp_scanner_checkpoint()
+ * returns. So a caller that makes durable what its callback received up
+ * to the return (a database commit), then keeps the checkpoint, loses
+ * nothing on a resume: probes not marked are sent again and their events
+ * come again, and events delivered after the checkpoint may come twice
+ * (deduplicate by target and kind). Probes answered but not yet delivered
+ * (an open port still being identified) are not marked.
+ *
+ * Cost: one copy of the bitmap (n / 8 bytes for n probes) under a lock
+ * that the send and receive paths never take, then write()s to fd
+ * outside it; cheap enough to call every second. It only calls write(),
+ * as fp_scanner_save_state(), and never fsync(): the caller decides.
+ *
+ * Any thread, also the event callback, while a scan runs on s or after
+ * it stopped; not concurrently with fp_scanner_free(). Errors: FP_EINVAL
+ * (s NULL, fd < 0), FP_ESTATE (no scan runs and the last one was not
+ * stopped: it completed, failed or never ran), FP_EIO (a write failed),
+ * FP_ENOMEM. A partial write leaves a file the loader refuses.
+ */
+FP_EXTERN int fp_scanner_checkpoint(fp_scanner_t *s, int fd);
+
+/*
  * Copies the counters of the current or last scan into *out, whose
  * struct_size the caller has set (see fp_stats_t). Callable from the event
  * callback and from any thread while a scan runs; each counter is read

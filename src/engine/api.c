@@ -146,6 +146,7 @@ int fp_scanner_new(const fp_config_t *user_cfg, fp_scanner_t **out, char *errbuf
 	portset_init(&s->default_ports);
 	pthread_mutex_init(&s->emit_lock, NULL);
 	pthread_mutex_init(&s->err_lock, NULL);
+	pthread_mutex_init(&s->ckpt_lock, NULL);
 	if (dup_opt(cfg->interface, &s->interface) || dup_opt(cfg->source_ip, &s->source_ip) ||
 	    dup_opt(cfg->router_mac, &s->router_mac) || dup_opt(cfg->sv_db, &s->sv_db) ||
 	    dup_opt(cfg->scan_id, &s->scan_id)) {
@@ -483,6 +484,58 @@ int fp_scanner_save_state(fp_scanner_t *s, int fd)
 	return 0;
 }
 
+/*
+ * A snapshot of the delivered bitmap under ckpt_lock (the run may end and
+ * free it meanwhile), then written without the lock: the header's
+ * checksum needs the bytes that are written, and the bits keep changing.
+ * The pass is read before the bits: a newer bitmap with an older pass
+ * only resends more.
+ */
+int fp_scanner_checkpoint(fp_scanner_t *s, int fd)
+{
+	struct resume_state st = { 0 };
+	uint8_t hdr[RESUME_HDR_LEN], buf[4096];
+	uint64_t *words = NULL, nw = 0;
+	int e, ret = 0;
+
+	if (!s || fd < 0)
+		return FP_EINVAL;
+	pthread_mutex_lock(&s->ckpt_lock);
+	if (s->ckpt_live || (s->saveable && s->delivered)) {
+		st.pass = s->ckpt_live ? STAT_GET(s, pass) : s->last_pass;
+		st.seed = s->seed;
+		st.n = s->last_n;
+		st.fingerprint = s->last_fp;
+		nw = resume_bitmap_len(st.n) / 8;
+		words = malloc(nw * sizeof(*words));
+		for (uint64_t i = 0; words && i < nw; i++)
+			words[i] = __atomic_load_n(&s->delivered[i], __ATOMIC_ACQUIRE);
+		if (!words)
+			ret = FP_ENOMEM;
+	} else {
+		ret = FP_ESTATE;
+	}
+	pthread_mutex_unlock(&s->ckpt_lock);
+	if (ret == FP_ENOMEM)
+		return scanner_refuse(s, ret, "out of memory for a checkpoint");
+	if (ret < 0)
+		return scanner_refuse(s, ret, "no running or stopped scan to checkpoint");
+	resume_header(hdr, &st, words);
+	e = write_all(fd, hdr, RESUME_HDR_LEN);
+	for (uint64_t i = 0; !e && i < nw;) {
+		size_t len = 0;
+
+		for (; i < nw && len + 8 <= sizeof(buf); i++, len += 8)
+			for (int b = 0; b < 8; b++)
+				buf[len + (size_t)b] = (uint8_t)(words[i] >> (8 * b));
+		e = write_all(fd, buf, len);
+	}
+	free(words);
+	if (e)
+		return scanner_refuse(s, FP_EIO, "writing the checkpoint: %s", strerror(e));
+	return 0;
+}
+
 /* Reads up to len bytes (fewer only at end of file); the count or -errno. */
 static ssize_t read_full(int fd, uint8_t *p, size_t len)
 {
@@ -590,6 +643,8 @@ void fp_scanner_free(fp_scanner_t *s)
 	udp_user_free(&s->udp_user);
 	resume_state_free(&s->resume);
 	free(s->answered);
+	free(s->delivered);
+	pthread_mutex_destroy(&s->ckpt_lock);
 	pthread_mutex_destroy(&s->emit_lock);
 	pthread_mutex_destroy(&s->err_lock);
 	free(s->interface);

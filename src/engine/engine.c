@@ -136,7 +136,18 @@ static void set_sink_err(struct fp_scanner *s, int err)
 				    __ATOMIC_RELAXED);
 }
 
-void engine_emit_event(struct fp_scanner *s, const struct jbuf *b, fp_event_t *ev)
+/* Marks plan index idx delivered (fp_scanner_checkpoint may copy it). */
+static inline void mark_delivered(struct fp_scanner *s, uint64_t idx)
+{
+	__atomic_fetch_or(&s->delivered[idx >> 6], 1ull << (idx & 63), __ATOMIC_RELEASE);
+}
+
+#define NO_INDEX UINT64_MAX
+
+/* Emits one event; when idx is a plan index, marks it delivered under the
+ * emit lock, after the sink and the callback took the event. A failed
+ * event (out of memory, the sink) is not delivered and marks nothing. */
+static void emit_mark(struct fp_scanner *s, const struct jbuf *b, fp_event_t *ev, uint64_t idx)
 {
 	int stop = 0;
 
@@ -152,13 +163,25 @@ void engine_emit_event(struct fp_scanner *s, const struct jbuf *b, fp_event_t *e
 		set_sink_err(s, s->sink.err ? s->sink.err : EIO);
 	if (s->cfg.on_event)
 		stop = s->cfg.on_event(ev, s->cfg.userdata);
+	if (idx != NO_INDEX && !sink_err(s))
+		mark_delivered(s, idx);
 	pthread_mutex_unlock(&s->emit_lock);
 	if (stop || sink_err(s))
 		fp_scanner_stop(s);
 }
 
-void engine_emit(struct fp_scanner *s, struct jbuf *b, fp_event_kind_t kind,
-		 const struct finding *f)
+void engine_emit_event(struct fp_scanner *s, const struct jbuf *b, fp_event_t *ev)
+{
+	emit_mark(s, b, ev, NO_INDEX);
+}
+
+void engine_emit_last(struct fp_scanner *s, const struct jbuf *b, fp_event_t *ev, uint64_t idx)
+{
+	emit_mark(s, b, ev, idx < s->plan.n ? idx : NO_INDEX);
+}
+
+static void emit_idx(struct fp_scanner *s, struct jbuf *b, fp_event_kind_t kind,
+		     const struct finding *f, uint64_t idx)
 {
 	char ip[ADDR_STRLEN] = "";
 	fp_event_t ev = { .kind = kind };
@@ -171,14 +194,23 @@ void engine_emit(struct fp_scanner *s, struct jbuf *b, fp_event_kind_t kind,
 		ev.state = (fp_state_t)f->state;
 		ev.reason = f->reason;
 	}
-	engine_emit_event(s, b, &ev);
+	emit_mark(s, b, &ev, idx);
 }
 
-static void emit_finding(struct fp_scanner *s, struct jbuf *b, const struct finding *f)
+void engine_emit(struct fp_scanner *s, struct jbuf *b, fp_event_kind_t kind,
+		 const struct finding *f)
+{
+	emit_idx(s, b, kind, f, NO_INDEX);
+}
+
+/* A port_state event; idx: the plan index to mark delivered with it, or
+ * NO_INDEX when more events of that probe follow (a stage's). */
+static void emit_finding(struct fp_scanner *s, struct jbuf *b, const struct finding *f,
+			 uint64_t idx)
 {
 	jbuf_reset(b);
 	event_port_state(b, &s->ec, f);
-	engine_emit(s, b, FP_EVENT_PORT_STATE, f);
+	emit_idx(s, b, FP_EVENT_PORT_STATE, f, idx);
 }
 
 static void count_state(struct fp_scanner *s, unsigned state)
@@ -228,6 +260,7 @@ static void learn_rtt(struct fp_scanner *s, int64_t rtt_us, uint64_t now)
 int engine_record(struct fp_scanner *s, struct jbuf *b, const struct finding *f)
 {
 	uint64_t idx, now;
+	bool staged;
 
 	if (plan_find(&s->plan, f->addr, f->proto, f->port, &idx) < 0) {
 		STAT_ADD(s, invalid, 1);
@@ -247,9 +280,14 @@ int engine_record(struct fp_scanner *s, struct jbuf *b, const struct finding *f)
 			__atomic_store_n(&s->last_unreach_ns, now, __ATOMIC_RELAXED);
 	}
 	learn_rtt(s, f->rtt_us, now);
+	/* The next stage (stage.h) takes each open port as it is found (the
+	 * service stage: TCP ones); its event is the probe's last, and the
+	 * stage marks the probe delivered (engine_emit_last). */
+	staged = s->stage && f->state == FP_STATE_OPEN && f->proto == FP_PROTO_TCP;
 	if (s->cfg.states & (1U << f->state))
-		emit_finding(s, b, f);
-	/* The next stage (stage.h) takes each open port as it is found. */
+		emit_finding(s, b, f, staged ? NO_INDEX : idx);
+	else if (!staged)
+		mark_delivered(s, idx);
 	if (s->stage && f->state == FP_STATE_OPEN)
 		s->stage->feed(s->stage_ctx, f);
 	return 1;
@@ -443,7 +481,7 @@ static void report_one_silent(struct fp_scanner *s, struct finding *f, uint64_t 
 	f->state = f->proto == FP_PROTO_TCP ? FP_STATE_FILTERED : FP_STATE_OPEN_FILTERED;
 	count_state(s, f->state);
 	if (s->cfg.states & (1U << f->state))
-		emit_finding(s, &s->main_buf, f);
+		emit_finding(s, &s->main_buf, f, NO_INDEX);
 }
 
 /*
@@ -642,9 +680,14 @@ static void run_reset(struct fp_scanner *s)
 	s->have_resume = false;
 	s->resuming = false;
 	s->start_pass = 0;
+	pthread_mutex_lock(&s->ckpt_lock);
 	s->saveable = false;
+	s->ckpt_live = false;
 	free(s->answered);
 	s->answered = NULL;
+	free(s->delivered);
+	s->delivered = NULL;
+	pthread_mutex_unlock(&s->ckpt_lock);
 	s->have_sink = false;
 	s->method_ctx = NULL;
 	stats_reset(s);
@@ -663,6 +706,7 @@ int engine_run(struct fp_scanner *s)
 {
 	struct resume_state rs = s->resume;
 	bool resume = s->have_resume, interrupted = false, stage_started = false;
+	uint64_t *delivered = NULL;
 	uint8_t rnd[16];
 	int ret;
 
@@ -692,15 +736,25 @@ int engine_run(struct fp_scanner *s)
 	s->shard_n = shard_size(s->plan.n, s->cfg.shard, s->cfg.shard_count);
 	STAT_SET(s, planned, s->shard_n);
 	s->answered = calloc((s->plan.n + 63) / 64, sizeof(uint64_t));
-	if (!s->answered) {
+	delivered = calloc((s->plan.n + 63) / 64, sizeof(uint64_t));
+	if (!s->answered || !delivered) {
+		free(delivered);
 		ret = scanner_fail(s, FP_ENOMEM, "out of memory for %llu probes",
 				   (unsigned long long)s->plan.n);
 		goto out;
 	}
-	if (resume && (ret = resume_apply(s, &rs, false)) < 0)
+	if (resume && (ret = resume_apply(s, &rs, false)) < 0) {
+		free(delivered);
 		goto out;
+	}
+	/* What a resumed run skips was delivered by the run it continues. */
+	memcpy(delivered, s->answered, resume_bitmap_len(s->plan.n));
+	pthread_mutex_lock(&s->ckpt_lock);
+	s->delivered = delivered;
 	s->last_fp = resume_fingerprint(&s->plan, s->cfg.shard, s->cfg.shard_count, s->seed);
 	s->last_n = s->plan.n;
+	s->ckpt_live = true;
+	pthread_mutex_unlock(&s->ckpt_lock);
 	s->dgram_probes = dgram_probes(s);
 	if (s->stage) {
 		ret = s->stage->start(s, &s->stage_ctx);
@@ -744,12 +798,17 @@ out:
 	resume_state_free(&rs);
 	/* The bitmap stays for fp_scanner_save_state() when the scan was
 	 * stopped; the next run or fp_scanner_free() releases it. */
-	s->saveable = ret == 0 && interrupted && s->answered;
+	pthread_mutex_lock(&s->ckpt_lock);
+	s->ckpt_live = false;
+	s->saveable = ret == 0 && interrupted && s->answered && s->delivered;
 	s->last_pass = STAT_GET(s, pass);
 	if (!s->saveable) {
 		free(s->answered);
 		s->answered = NULL;
+		free(s->delivered);
+		s->delivered = NULL;
 	}
+	pthread_mutex_unlock(&s->ckpt_lock);
 	s->t0 = 0;
 	run_end(s);
 	return ret;

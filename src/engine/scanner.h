@@ -82,6 +82,19 @@ struct fp_scanner {
 	bool saveable;          /* it ran and was stopped */
 	uint32_t last_pass;
 	uint64_t last_n, last_fp;
+	/*
+	 * Live checkpoints (fp_scanner_checkpoint, any thread). delivered has
+	 * one bit per plan index, set once the probe's answer was recorded
+	 * and every event it gives (port_state; with a stage, the stage's
+	 * event too) was handed to the sink and the callback: under emit_lock
+	 * right after the last of them, so a checkpoint taken while a callback
+	 * runs marks exactly the events whose callbacks returned. ckpt_lock
+	 * guards the pointers and ckpt_live (a run's plan facts are set);
+	 * the send path never takes it.
+	 */
+	pthread_mutex_t ckpt_lock;
+	uint64_t *delivered;
+	bool ckpt_live;
 };
 
 /*
@@ -137,6 +150,9 @@ void engine_emit(struct fp_scanner *s, struct jbuf *b, fp_event_kind_t kind,
 /* engine_emit for an event the caller described itself (ev's json and
  * json_len are set from b). */
 void engine_emit_event(struct fp_scanner *s, const struct jbuf *b, fp_event_t *ev);
+/* engine_emit_event for the last event of plan index idx (a stage's
+ * result): marks idx delivered for checkpoints once the callback returned. */
+void engine_emit_last(struct fp_scanner *s, const struct jbuf *b, fp_event_t *ev, uint64_t idx);
 bool engine_answered(const struct fp_scanner *s, uint64_t i);
 bool engine_skip(const struct fp_scanner *s, uint32_t pass, uint64_t i);
 bool engine_stopping(const struct fp_scanner *s);

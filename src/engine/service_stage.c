@@ -26,6 +26,7 @@ static void sv_result(void *arg, const struct svc_result *r)
 	struct sv_stage *st = arg;
 	struct fp_scanner *s = st->s;
 	char ip[ADDR_STRLEN];
+	uint64_t idx;
 	fp_event_t ev = { .kind = FP_EVENT_SERVICE, .ip = ip, .port = r->port,
 			  .protocol = FP_PROTO_TCP, .state = FP_STATE_OPEN,
 			  .service = r->name, .product = r->product, .version = r->version };
@@ -36,7 +37,10 @@ static void sv_result(void *arg, const struct svc_result *r)
 	if (svc_result_json(&st->b, r) < 0)
 		st->b.oom = true;
 	jbuf_char(&st->b, '}');
-	engine_emit_event(s, &st->b, &ev);
+	/* The port's last event: a checkpoint may now count it answered. */
+	if (plan_find(&s->plan, r->addr, FP_PROTO_TCP, r->port, &idx) < 0)
+		idx = UINT64_MAX;
+	engine_emit_last(s, &st->b, &ev, idx);
 	__atomic_fetch_add(&st->done, 1, __ATOMIC_RELEASE);
 }
 

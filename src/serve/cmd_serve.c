@@ -23,7 +23,7 @@
 enum opt_id {
 	OPT_HELP = 'h',
 	OPT_LISTEN = 256, OPT_ALLOW, OPT_ALLOW_RESERVED, OPT_TOKEN_FILE, OPT_STORE, OPT_MAX_RATE,
-	OPT_MAX_SCANS, OPT_TLS_CERT, OPT_TLS_KEY, OPT_MAX_EVENTS,
+	OPT_MAX_SCANS, OPT_TLS_CERT, OPT_TLS_KEY, OPT_MAX_EVENTS, OPT_STATE_DIR,
 };
 
 static const struct cli_opt serve_opts[] = {
@@ -31,7 +31,8 @@ static const struct cli_opt serve_opts[] = {
 	{ "allow", OPT_ALLOW, "SPEC", "what this sensor may scan: addresses, CIDRs, ranges (required, repeatable)" },
 	{ "allow-reserved", OPT_ALLOW_RESERVED, NULL, "permit tasks in the benchmark, documentation and reserved ranges" },
 	{ "token-file", OPT_TOKEN_FILE, "FILE", "bearer token clients must send (first line; mode 0600 or stricter)" },
-	{ "store", OPT_STORE, "URL", "results store: sqlite:PATH (default sqlite: in the state dir), postgresql://..., none" },
+	{ "store", OPT_STORE, "URL", "results store: sqlite:PATH (default sqlite:STATE-DIR/fastport.db), postgresql://..., none" },
+	{ "state-dir", OPT_STATE_DIR, "DIR", "tasks' checkpoints, default store (default $XDG_STATE_HOME/fastport or ~/.local/state/fastport)" },
 	{ "max-rate", OPT_MAX_RATE, "PPS", "highest rate a task may ask for (default 100000; above: 400)" },
 	{ "max-scans", OPT_MAX_SCANS, "N", "scans running at once, the rest queued (default 1)" },
 	{ "max-events", OPT_MAX_EVENTS, "MIB", "event bytes kept in memory per scan (default 64)" },
@@ -135,12 +136,12 @@ int cmd_serve(int argc, char **argv)
 	struct store_url su = { 0 };
 	struct timespec now;
 	sigset_t sigs;
-	char err[1024];
+	char err[1024], *state_dir = NULL, *default_store = NULL;
 	bool loopback;
 	int c, sig = 0;
 
 	sv.o.listen = "127.0.0.1:8700";
-	sv.o.store_url = "sqlite:";
+	sv.o.store_url = NULL; /* sqlite: in the state directory */
 	sv.o.max_rate = 100000;
 	sv.o.max_scans = 1;
 	sv.o.max_events_bytes = 64u << 20;
@@ -156,6 +157,7 @@ int cmd_serve(int argc, char **argv)
 		case OPT_ALLOW_RESERVED: sv.o.allow_reserved = true; break;
 		case OPT_TOKEN_FILE: sv.o.token_file = optarg; break;
 		case OPT_STORE: sv.o.store_url = optarg; break;
+		case OPT_STATE_DIR: sv.o.state_dir = optarg; break;
 		case OPT_MAX_RATE: sv.o.max_rate = cli_parse_u64("max-rate", optarg, 1, 100000000); break;
 		case OPT_MAX_SCANS: sv.o.max_scans = (unsigned)cli_parse_u64("max-scans", optarg, 1, 64); break;
 		case OPT_MAX_EVENTS:
@@ -204,6 +206,15 @@ int cmd_serve(int argc, char **argv)
 		sv.tls_cert_pem = slurp("tls-cert", sv.o.tls_cert, false);
 		sv.tls_key_pem = slurp("tls-key", sv.o.tls_key, true);
 	}
+	/* --store none keeps nothing: no state directory either. */
+	if ((!sv.o.store_url || strcmp(sv.o.store_url, "none")) &&
+	    serve_state_dir(sv.o.state_dir, &state_dir, err, sizeof(err)) < 0)
+		fatalx(EXIT_USAGE, "%s", err);
+	if (!sv.o.store_url) {
+		if (asprintf(&default_store, "sqlite:%s/fastport.db", state_dir) < 0)
+			fatalx(1, "out of memory");
+		sv.o.store_url = default_store;
+	}
 	if (strcmp(sv.o.store_url, "none")) {
 		struct store *st;
 
@@ -228,6 +239,9 @@ int cmd_serve(int argc, char **argv)
 	sigaddset(&sigs, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* Tasks from the last run come back (the unfinished ones queued). */
+	if (state_dir && serve_durable_open(&sv, state_dir, err, sizeof(err)) < 0)
+		fatalx(1, "%s", err);
 	if (serve_scans_start(&sv) < 0)
 		fatalx(1, "cannot start the scan workers");
 	d = serve_http_start(&sv, err, sizeof(err));
@@ -250,11 +264,15 @@ int cmd_serve(int argc, char **argv)
 		for (size_t i = 0; i < sc->nev; i++)
 			free(sc->ev[i].json);
 		free(sc->ev);
+		free(sc->task_json);
 		task_free(&sc->task);
 		free(sc);
 	}
+	serve_durable_close(&sv);
 	if (sv.store_url)
 		store_url_free(&su);
+	free(default_store);
+	free(state_dir);
 	scope_free(sv.scope);
 	if (sv.token)
 		explicit_bzero(sv.token, sv.token_len);

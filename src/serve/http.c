@@ -480,7 +480,34 @@ static enum MHD_Result list_scans(struct serve *sv, struct MHD_Connection *c)
 	return send_json(c, 200, json_pack("{s:o}", "scans", a));
 }
 
-enum route { R_NONE, R_HEALTH, R_VERSION, R_METRICS, R_SCANS, R_SCAN, R_EVENTS };
+/* ---- /v1/changes ---- */
+
+static int change_line(const char *json, size_t len, void *ud)
+{
+	struct buf *b = ud;
+
+	bprintf(b, "%.*s\n", (int)len, json);
+	return b->oom ? -1 : 0;
+}
+
+/* The exposure_change events since ?since= (durable.c), NDJSON. */
+static enum MHD_Result get_changes(struct serve *sv, struct MHD_Connection *c)
+{
+	const char *since = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
+	struct buf b = { 0 };
+	char err[512];
+	int status;
+
+	if (serve_changes(sv, since, change_line, &b, &status, err, sizeof(err)) < 0) {
+		free(b.p);
+		return b.oom ? MHD_NO : send_error(c, (unsigned)status, "%s", err);
+	}
+	if (!b.p && !(b.p = strdup("")))
+		return MHD_NO;
+	return send_body(c, 200, b.p, b.n, "application/x-ndjson");
+}
+
+enum route { R_NONE, R_HEALTH, R_VERSION, R_METRICS, R_SCANS, R_SCAN, R_EVENTS, R_CHANGES };
 
 /* The route of url; id (SERVE_ID_LEN + 1 bytes) receives a scan id. */
 static enum route route_of(const char *url, char *id)
@@ -494,6 +521,8 @@ static enum route route_of(const char *url, char *id)
 		return R_VERSION;
 	if (!strcmp(url, "/metrics"))
 		return R_METRICS;
+	if (!strcmp(url, "/v1/changes"))
+		return R_CHANGES;
 	if (!strcmp(url, "/v1/scans") || !strcmp(url, "/v1/scans/"))
 		return R_SCANS;
 	if (strncmp(url, "/v1/scans/", 10))
@@ -593,6 +622,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 						   "cpu_target", fp_cpu_target()));
 	case R_METRICS:
 		return get_metrics(sv, c);
+	case R_CHANGES:
+		return get_changes(sv, c);
 	case R_SCANS:
 		return post ? post_scan(sv, c, rq) : list_scans(sv, c);
 	case R_SCAN:
@@ -605,6 +636,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 			json_t *j = scan_json(sv, sc);
 
 			pthread_mutex_unlock(&sv->lock);
+			if (del) /* a queued scan ends here; a running one when it stops */
+				serve_durable_put(sv, sc);
 			return send_json(c, 200, j);
 		}
 		pthread_mutex_unlock(&sv->lock);

@@ -214,10 +214,36 @@ fail:
 	return NULL;
 }
 
+/*
+ * Durability around one run (durable.c): the scan keeps one store scan id
+ * across restarts (cfg.scan_id), a requeued scan continues from its
+ * checkpoint, a thread checkpoints the running scan every second, and a
+ * stopped one is checkpointed once more before the store marks it.
+ */
+static int durable_begin(struct serve *sv, struct serve_scan *sc, fp_config_t *cfg,
+			 char *err, size_t errlen)
+{
+	if (serve_durable_scan_id(sv, sc) < 0) {
+		snprintf(err, errlen, "getrandom: %s", strerror(errno));
+		return -1;
+	}
+	cfg->scan_id = sc->scan_id; /* copied by fp_scanner_new */
+	serve_durable_put(sv, sc);
+	return 0;
+}
+
+static void durable_end(struct serve *sv, struct serve_scan *sc)
+{
+	if (sc->state == SCAN_COMPLETE || sc->state == SCAN_FAILED)
+		serve_durable_forget(sv, sc);
+	serve_durable_put(sv, sc);
+}
+
 static void scan_run(struct serve *sv, struct serve_scan *sc)
 {
 	struct run_ctx rc = { .sv = sv, .sc = sc };
 	struct store *st = NULL;
+	struct serve_ckpt *ck = NULL;
 	fp_config_t cfg;
 	fp_scanner_t *s = NULL;
 	char err[512] = "";
@@ -226,9 +252,14 @@ static void scan_run(struct serve *sv, struct serve_scan *sc)
 	config_for(sv, &sc->task, &cfg);
 	cfg.on_event = on_event;
 	cfg.userdata = &rc;
-	ret = scanner_for(sv, &sc->task, &cfg, &s, err, sizeof(err));
+	ret = durable_begin(sv, sc, &cfg, err, sizeof(err));
+	if (ret == 0)
+		ret = scanner_for(sv, &sc->task, &cfg, &s, err, sizeof(err));
+	if (ret == 0 && serve_durable_load(sv, sc, s, err, sizeof(err)) < 0)
+		ret = -1;
 	if (ret == 0) {
 		sc->sink = store_for(sv, sc, &st);
+		ck = serve_ckpt_start(sv, sc, s, sc->sink);
 		pthread_mutex_lock(&sv->lock);
 		sc->scanner = s;
 		pthread_mutex_unlock(&sv->lock);
@@ -236,6 +267,7 @@ static void scan_run(struct serve *sv, struct serve_scan *sc)
 		if (ret < 0)
 			snprintf(err, sizeof(err), "%s", fp_scanner_error(s));
 	}
+	serve_ckpt_stop(ck, ret == 0 && (rc.interrupted || sc->cancel));
 	if (sc->sink) {
 		struct sink_store_stats ss;
 
@@ -276,6 +308,7 @@ static void scan_run(struct serve *sv, struct serve_scan *sc)
 	sv->store_errors_done += sc->store_errors;
 	pthread_cond_broadcast(&sv->events);
 	pthread_mutex_unlock(&sv->lock);
+	durable_end(sv, sc);
 	fp_scanner_free(s);
 }
 
@@ -297,7 +330,8 @@ static void *worker_main(void *arg)
 			sv->qtail = NULL;
 		sv->nqueued--;
 		sc->state = SCAN_RUNNING;
-		serve_now(sc->started);
+		if (!sc->started[0]) /* a resumed scan keeps its first start */
+			serve_now(sc->started);
 		pthread_cond_broadcast(&sv->events);
 		pthread_mutex_unlock(&sv->lock);
 		scan_run(sv, sc);
@@ -318,17 +352,17 @@ int serve_scans_start(struct serve *sv)
 	return 0;
 }
 
-/* Shutdown: queued scans end interrupted, running ones are stopped, the
- * workers joined. */
+/* Shutdown (SIGTERM drains): running scans are stopped, checkpointed and
+ * end interrupted, to be resumed at the next start; queued ones stay
+ * queued (in the store); the workers are joined. A stop that comes
+ * before a scan began is repeated by its callback (sv->shutdown). */
 void serve_scans_stop(struct serve *sv)
 {
 	pthread_mutex_lock(&sv->lock);
 	sv->shutdown = true;
-	while (sv->qhead)
-		serve_scan_cancel(sv, sv->qhead);
 	for (struct serve_scan *sc = sv->scans; sc; sc = sc->next)
-		if (sc->state == SCAN_RUNNING)
-			serve_scan_cancel(sv, sc);
+		if (sc->state == SCAN_RUNNING && sc->scanner)
+			fp_scanner_stop(sc->scanner);
 	pthread_cond_broadcast(&sv->work);
 	pthread_cond_broadcast(&sv->events);
 	pthread_mutex_unlock(&sv->lock);
@@ -368,9 +402,17 @@ int serve_scan_submit(struct serve *sv, struct serve_task *t, struct serve_scan 
 	for (size_t i = 0; i < sizeof(rnd); i++)
 		snprintf(sc->id + 2 * i, 3, "%02x", rnd[i]);
 	serve_now(sc->created);
+	sc->task = *t; /* moved below, once the scan is registered */
+	if (serve_durable_task(sc) < 0) {
+		free(sc);
+		snprintf(err, errlen, "out of memory");
+		*status = 500;
+		return -1;
+	}
 	pthread_mutex_lock(&sv->lock);
 	if (t->idempotency_key && (old = serve_scan_find_key(sv, t->idempotency_key))) {
 		pthread_mutex_unlock(&sv->lock);
+		free(sc->task_json);
 		free(sc);
 		*out = old;
 		*status = 200;
@@ -378,6 +420,7 @@ int serve_scan_submit(struct serve *sv, struct serve_task *t, struct serve_scan 
 	}
 	if (sv->shutdown || sv->nqueued >= SERVE_QUEUE_MAX) {
 		pthread_mutex_unlock(&sv->lock);
+		free(sc->task_json);
 		free(sc);
 		snprintf(err, errlen, "%s", sv->shutdown ? "shutting down" : "queue is full");
 		*status = 503;
@@ -398,6 +441,10 @@ int serve_scan_submit(struct serve *sv, struct serve_task *t, struct serve_scan 
 		sv->qhead = sc;
 	sv->qtail = sc;
 	sv->nqueued++;
+	pthread_mutex_unlock(&sv->lock);
+	/* Stored before a worker may take it (its own writes come later). */
+	serve_durable_put(sv, sc);
+	pthread_mutex_lock(&sv->lock);
 	pthread_cond_signal(&sv->work);
 	pthread_mutex_unlock(&sv->lock);
 	*out = sc;

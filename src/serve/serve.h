@@ -55,6 +55,8 @@ struct serve_scan {
 	struct serve_scan *qnext;    /* queue */
 	struct sink_store *sink;     /* while running, when the store is on */
 	uint64_t stored, store_errors;
+	char *task_json;             /* the task as kept in the store (durable.c) */
+	bool resumed;                /* requeued at start: continue from its checkpoint */
 };
 
 struct serve_opts {
@@ -68,6 +70,7 @@ struct serve_opts {
 	uint64_t max_rate;
 	unsigned max_scans;
 	size_t max_events_bytes;     /* per scan, in memory */
+	const char *state_dir;       /* --state-dir; NULL: XDG_STATE_HOME/fastport */
 };
 
 struct serve {
@@ -89,6 +92,7 @@ struct serve {
 	bool shutdown;
 	pthread_t *workers;
 	unsigned nworkers;
+	struct serve_durable *dur;   /* tasks and checkpoints (durable.c); NULL: none */
 
 	/* Counters of scans that ended (running ones are read live). */
 	uint64_t sent_done, replies_done[4], findings_done, stored_done, store_errors_done;
@@ -111,6 +115,49 @@ void serve_scan_cancel(struct serve *sv, struct serve_scan *sc);
 const char *serve_state_name(enum scan_state st);
 /* The scan's counters now (live while running). Under sv->lock. */
 void serve_scan_stats(const struct serve_scan *sc, fp_stats_t *st);
+
+/*
+ * durable.c: tasks in the store, checkpoints under the state directory.
+ *
+ * serve_state_dir: the state directory (opt, else $XDG_STATE_HOME/fastport
+ *   or ~/.local/state/fastport), created 0700; *out malloc'ed. 0 or -1 (err).
+ * serve_durable_open: before the workers start: STATE/checkpoints, and with
+ *   a store its tasks table; restores the stored tasks into the registry
+ *   and queues the unfinished ones (running or interrupted by a stop of
+ *   serve first, then the queued). 0 or -1 (err).
+ * serve_durable_task: the task's JSON for the store (sc->task_json); 0/-1.
+ * serve_durable_put: writes sc's row (state, times, error, scan id). Not
+ *   under sv->lock (it takes it to read sc).
+ * serve_durable_scan_id: gives sc a store scan id if it has none (the
+ *   scanner's cfg.scan_id: one id across resumes). Not under sv->lock.
+ * serve_durable_load: a requeued scan's checkpoint into s: 1 loaded, 0 none,
+ *   -1 (err).
+ * serve_ckpt_start / serve_ckpt_stop: a thread that checkpoints the running
+ *   scan every second (after the sink committed what was delivered);
+ *   stop joins it and, when final, writes the stopped scan's state once
+ *   more (0, or -1 when that failed). NULL (no store): nothing to do.
+ * serve_durable_forget: removes the scan's checkpoint (complete, failed).
+ * serve_changes: GET /v1/changes: each exposure_change event since an
+ *   RFC 3339 time or the end of a scan (store or serve id) to cb. 0, or -1
+ *   with *status (400 bad since, 404 no store, 500) and err.
+ */
+struct serve_ckpt;
+struct sink_store;
+int serve_state_dir(const char *opt, char **out, char *err, size_t errlen);
+int serve_durable_open(struct serve *sv, const char *state_dir, char *err, size_t errlen);
+void serve_durable_close(struct serve *sv);
+int serve_durable_task(struct serve_scan *sc);
+void serve_durable_put(struct serve *sv, struct serve_scan *sc);
+int serve_durable_scan_id(struct serve *sv, struct serve_scan *sc);
+int serve_durable_load(struct serve *sv, struct serve_scan *sc, fp_scanner_t *s, char *err,
+		       size_t errlen);
+void serve_durable_forget(struct serve *sv, struct serve_scan *sc);
+struct serve_ckpt *serve_ckpt_start(struct serve *sv, struct serve_scan *sc, fp_scanner_t *s,
+				    struct sink_store *sink);
+int serve_ckpt_stop(struct serve_ckpt *c, bool final);
+int serve_changes(struct serve *sv, const char *since,
+		  int (*cb)(const char *json, size_t len, void *ud), void *ud, int *status,
+		  char *err, size_t errlen);
 
 /* http.c */
 struct MHD_Daemon;
