@@ -397,7 +397,6 @@ static void ckpt_stopped(struct agent *a, struct shard_run *r)
 	close(fd);
 }
 
-#ifdef FLEET_HAVE_CHECKPOINT
 /* A running scan's state into the bucket (about every second). */
 static void ckpt_running(struct agent *a, struct shard_run *r)
 {
@@ -412,7 +411,6 @@ static void ckpt_running(struct agent *a, struct shard_run *r)
 		ckpt_put(a, &r->ft, fd);
 	close(fd);
 }
-#endif
 
 static void config_for(const struct agent *a, const struct fleet_task *ft, fp_config_t *cfg)
 {
@@ -525,9 +523,7 @@ static void run_shard(struct agent *a, natsMsg *msg, struct shard_run *r, uint64
 			t_hb = now;
 		}
 		if (now - t_ckpt >= 1000) {
-#ifdef FLEET_HAVE_CHECKPOINT
 			ckpt_running(a, r);
-#endif
 			t_ckpt = now_ms();
 		}
 		pthread_mutex_lock(&r->lock);
