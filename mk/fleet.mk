@@ -8,6 +8,14 @@
 
 # serve.mk, read after this file, sets SERVE ?= $(STORE).
 FLEET ?= $(if $(SERVE),$(SERVE),$(STORE))
+# main.c's command table depends on FLEET, which its flags file does not
+# record (-DFP_FLEET is its own): a stamp rebuilds it when FLEET changes.
+FLEET_STAMP := $(BUILD)/gen/fleet
+$(FLEET_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(FLEET)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(OBJ)/src/cli/main.o: $(FLEET_STAMP)
 ifeq ($(FLEET),1)
 ifeq ($(if $(SERVE),$(SERVE),$(STORE)),0)
 $(error FLEET=1 needs serve (SERVE=1, STORE=1))
@@ -24,10 +32,13 @@ CLI_OBJS += $(FLEET_OBJS)
 $(BIN): $(FLEET_OBJS)
 $(BIN): EXE_LDFLAGS += $(FLEET_LDLIBS)
 
-.PHONY: fleet-test
-# The fleet against real nats-server processes and the lab (tests/fleet/run).
+.PHONY: fleet-test fleet-bench
+# The fleet against real nats-server processes and the lab (tests/fleet/run),
+# and its figures for docs/SCALING.md (tests/fleet/bench).
 fleet-test: all
 	$(Q)tests/fleet/run $(BUILD)
+fleet-bench: all
+	$(Q)tests/fleet/bench $(BUILD)
 
 build/fuzz/fuzz_fleet_task: src/fleet/common.c src/fleet/fleet.h src/serve/task.c src/serve/task.h
 build/fuzz/fuzz_fleet_task: FUZZ_FLAGS += $(shell pkg-config --cflags libnats jansson 2>/dev/null) \

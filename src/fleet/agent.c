@@ -23,7 +23,7 @@
 enum opt_id {
 	OPT_HELP = 'h',
 	OPT_NATS = 256, OPT_CREDS, OPT_USER_FILE, OPT_TLS_CA, OPT_NAME, OPT_ALLOW,
-	OPT_ALLOW_RESERVED, OPT_MAX_RATE, OPT_ACK_WAIT, OPT_MAX_DELIVER, OPT_HEARTBEAT,
+	OPT_ALLOW_RESERVED, OPT_MAX_RATE, OPT_ACK_WAIT, OPT_MAX_DELIVER, OPT_HEARTBEAT, OPT_CHECKPOINT,
 };
 
 static const struct cli_opt agent_opts[] = {
@@ -38,6 +38,7 @@ static const struct cli_opt agent_opts[] = {
 	{ "ack-wait", OPT_ACK_WAIT, "SEC", "consumer ack wait when this agent creates or updates it (default 30)" },
 	{ "max-deliver", OPT_MAX_DELIVER, "N", "deliveries of a shard before it is reported failed (default 5)" },
 	{ "heartbeat", OPT_HEARTBEAT, "SEC", "period of the heartbeat on fastport.telemetry.NAME (default 3)" },
+	{ "checkpoint", OPT_CHECKPOINT, "SEC", "period of a running shard's checkpoint (default 1)" },
 	{ "help", OPT_HELP, NULL, "print this help" },
 };
 
@@ -91,6 +92,7 @@ struct agent {
 	int64_t max_deliver;
 	bool ack_wait_set, max_deliver_set;
 	unsigned heartbeat_s;
+	unsigned checkpoint_s;
 	natsConnection *nc;
 	jsCtx *js;
 	jsOptions jso;
@@ -99,6 +101,7 @@ struct agent {
 	pthread_mutex_t lock;      /* the retry list and the current shard's text */
 	struct retry *retry;
 	char shard_desc[160];      /* the heartbeat's "shard" object, "" when idle */
+	natsMsg *lease;            /* the running shard's task, kept in progress */
 	uint64_t shards_done;
 };
 
@@ -207,6 +210,9 @@ static int flush(struct agent *a, bool final)
 			return 0;
 		if (!final || agent_stop)
 			return -1;
+		/* Waiting out a server restart must not lose the task's lease. */
+		if (a->lease)
+			natsMsg_InProgress(a->lease, NULL);
 		if (s == NATS_TIMEOUT &&
 		    natsConnection_Status(a->nc) == NATS_CONN_STATUS_CONNECTED) {
 			/* Connected, yet unacknowledged for a second: the
@@ -486,6 +492,7 @@ static void run_shard(struct agent *a, natsMsg *msg, struct shard_run *r, uint64
 	fprintf(stderr, "%s: agent %s: scan %s shard %" PRIu32 "/%" PRIu32 " started (delivery %" PRIu64 ")\n",
 		CLI_PROG, a->name, key, k, n, delivery);
 	agent_scanner = r->s;
+	a->lease = msg;
 	if (agent_stop)
 		fp_scanner_stop(r->s);
 	if (pthread_create(&th, NULL, scan_thread, r) != 0) {
@@ -522,7 +529,7 @@ static void run_shard(struct agent *a, natsMsg *msg, struct shard_run *r, uint64
 			heartbeat(a);
 			t_hb = now;
 		}
-		if (now - t_ckpt >= 1000) {
+		if (now - t_ckpt >= a->checkpoint_s * 1000ULL) {
 			ckpt_running(a, r);
 			t_ckpt = now_ms();
 		}
@@ -562,6 +569,7 @@ static void run_shard(struct agent *a, natsMsg *msg, struct shard_run *r, uint64
 	ckpt_delete(a, &r->ft);
 	a->shards_done++;
 out:
+	a->lease = NULL;
 	set_shard_desc(a, NULL, 0);
 	pthread_cond_destroy(&r->cond);
 	pthread_mutex_destroy(&r->lock);
@@ -690,7 +698,7 @@ static bool name_ok(const char *s)
 int cmd_agent(int argc, char **argv)
 {
 	struct agent a = { .max_rate = 100000, .ack_wait_ns = 30LL * 1000000000, .max_deliver = 5,
-			   .heartbeat_s = 3 };
+			   .heartbeat_s = 3, .checkpoint_s = 1 };
 	struct option lopts[NOPTS + 1];
 	char shorts[3 * NOPTS + 1], err[512];
 	const char *allow[64];
@@ -730,6 +738,7 @@ int cmd_agent(int argc, char **argv)
 			a.max_deliver_set = true;
 			break;
 		case OPT_HEARTBEAT: a.heartbeat_s = (unsigned)cli_parse_u64("heartbeat", optarg, 1, 3600); break;
+		case OPT_CHECKPOINT: a.checkpoint_s = (unsigned)cli_parse_u64("checkpoint", optarg, 1, 3600); break;
 		case OPT_HELP: cli_usage(stdout, "agent"); return 0;
 		default: fatalx(EXIT_USAGE, "agent: bad option");
 		}

@@ -36,11 +36,17 @@
 #define FLEET_TASK_PREFIX "fastport.task."
 #define FLEET_EVENTS_PREFIX "fastport.events."
 #define FLEET_TELEMETRY_PREFIX "fastport.telemetry."
-/* JetStream's de-duplication windows (nanoseconds): a resubmission with
+/*
+ * JetStream's de-duplication windows (nanoseconds): a resubmission with
  * one idempotency key, and a finding published again by a redelivered
- * shard, are dropped by the server when they come within them. */
+ * shard, are dropped by the server when they come within them. The
+ * server keeps every id of the window in memory, so the events' window
+ * only covers a redelivery (ack wait, then the shard's rerun from its
+ * checkpoint); a later duplicate is still dropped by `results`, which
+ * keeps the ids it printed (docs/SCALING.md).
+ */
 #define FLEET_TASK_DUP_WINDOW (24LL * 3600 * 1000000000)
-#define FLEET_EVENT_DUP_WINDOW (6LL * 3600 * 1000000000)
+#define FLEET_EVENT_DUP_WINDOW (15LL * 60 * 1000000000)
 #define FLEET_SCAN_ID_LEN 32
 #define FLEET_SHARDS_MAX 1000000
 
