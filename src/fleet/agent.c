@@ -23,7 +23,7 @@
 enum opt_id {
 	OPT_HELP = 'h',
 	OPT_NATS = 256, OPT_CREDS, OPT_USER_FILE, OPT_TLS_CA, OPT_NAME, OPT_ALLOW,
-	OPT_ALLOW_RESERVED, OPT_MAX_RATE, OPT_ACK_WAIT, OPT_MAX_DELIVER, OPT_HEARTBEAT, OPT_CHECKPOINT,
+	OPT_ALLOW_RESERVED, OPT_MAX_RATE, OPT_ACK_WAIT, OPT_MAX_DELIVER, OPT_HEARTBEAT, OPT_CHECKPOINT, OPT_REPLICAS,
 };
 
 static const struct cli_opt agent_opts[] = {
@@ -39,6 +39,7 @@ static const struct cli_opt agent_opts[] = {
 	{ "max-deliver", OPT_MAX_DELIVER, "N", "deliveries of a shard before it is reported failed (default 5)" },
 	{ "heartbeat", OPT_HEARTBEAT, "SEC", "period of the heartbeat on fastport.telemetry.NAME (default 3)" },
 	{ "checkpoint", OPT_CHECKPOINT, "SEC", "period of a running shard's checkpoint (default 1)" },
+	{ "replicas", OPT_REPLICAS, "N", "copies of the streams and bucket this agent creates (default 1; 3 in a cluster)" },
 	{ "help", OPT_HELP, NULL, "print this help" },
 };
 
@@ -93,6 +94,7 @@ struct agent {
 	bool ack_wait_set, max_deliver_set;
 	unsigned heartbeat_s;
 	unsigned checkpoint_s;
+	int replicas;
 	natsConnection *nc;
 	jsCtx *js;
 	jsOptions jso;
@@ -626,7 +628,14 @@ static int ensure_consumer(struct agent *a)
 	jsErrCode jerr = 0;
 	natsStatus s;
 
-	s = js_GetConsumerInfo(&ci, a->js, FLEET_TASKS_STREAM, FLEET_CONSUMER, NULL, &jerr);
+	/* A cluster may still be electing the stream's leader. */
+	for (int tries = 0; tries < 60; tries++) {
+		jerr = 0;
+		s = js_GetConsumerInfo(&ci, a->js, FLEET_TASKS_STREAM, FLEET_CONSUMER, NULL, &jerr);
+		if (s == NATS_OK || jerr == JSConsumerNotFoundErr)
+			break;
+		usleep(500000);
+	}
 	if (s == NATS_OK && ci &&
 	    ((a->ack_wait_set && ci->Config->AckWait != a->ack_wait_ns) ||
 	     (a->max_deliver_set && ci->Config->MaxDeliver != a->max_deliver))) {
@@ -673,9 +682,15 @@ static int ensure_bucket(struct agent *a)
 	kc.Bucket = FLEET_CKPT_BUCKET;
 	kc.History = 1;
 	kc.StorageType = js_FileStorage;
-	s = js_CreateKeyValue(&a->kv, a->js, &kc);
-	if (s != NATS_OK)
-		s = js_KeyValue(&a->kv, a->js, FLEET_CKPT_BUCKET);
+	kc.Replicas = a->replicas;
+	for (int tries = 0; tries < 60; tries++) {
+		s = js_CreateKeyValue(&a->kv, a->js, &kc);
+		if (s != NATS_OK)
+			s = js_KeyValue(&a->kv, a->js, FLEET_CKPT_BUCKET);
+		if (s == NATS_OK)
+			break;
+		usleep(500000);
+	}
 	if (s != NATS_OK) {
 		fprintf(stderr, "%s: agent: key-value bucket %s: %s %s\n", CLI_PROG, FLEET_CKPT_BUCKET,
 			natsStatus_GetText(s), nats_GetLastError(NULL));
@@ -698,7 +713,7 @@ static bool name_ok(const char *s)
 int cmd_agent(int argc, char **argv)
 {
 	struct agent a = { .max_rate = 100000, .ack_wait_ns = 30LL * 1000000000, .max_deliver = 5,
-			   .heartbeat_s = 3, .checkpoint_s = 1 };
+			   .heartbeat_s = 3, .checkpoint_s = 1, .replicas = 1 };
 	struct option lopts[NOPTS + 1];
 	char shorts[3 * NOPTS + 1], err[512];
 	const char *allow[64];
@@ -738,6 +753,7 @@ int cmd_agent(int argc, char **argv)
 			a.max_deliver_set = true;
 			break;
 		case OPT_HEARTBEAT: a.heartbeat_s = (unsigned)cli_parse_u64("heartbeat", optarg, 1, 3600); break;
+		case OPT_REPLICAS: a.replicas = (int)cli_parse_u64("replicas", optarg, 1, 5); break;
 		case OPT_CHECKPOINT: a.checkpoint_s = (unsigned)cli_parse_u64("checkpoint", optarg, 1, 3600); break;
 		case OPT_HELP: cli_usage(stdout, "agent"); return 0;
 		default: fatalx(EXIT_USAGE, "agent: bad option");
@@ -777,7 +793,8 @@ int cmd_agent(int argc, char **argv)
 	a.jso.PublishAsync.MaxPending = 65536;
 	if (fleet_connect("agent", &a.co, &a.nc, &a.js, &a.jso) < 0)
 		goto out;
-	if (fleet_ensure_streams("agent", a.js) < 0 || ensure_consumer(&a) < 0 || ensure_bucket(&a) < 0)
+	if (fleet_ensure_streams("agent", a.js, a.replicas) < 0 || ensure_consumer(&a) < 0 ||
+	    ensure_bucket(&a) < 0)
 		goto out;
 	jsSubOptions_Init(&so);
 	so.Stream = FLEET_TASKS_STREAM;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -46,8 +47,20 @@ int fleet_connect(const char *cmd, const struct fleet_conn_opts *o, natsConnecti
 	*nc = NULL;
 	*js = NULL;
 	s = natsOptions_Create(&opts);
-	if (s == NATS_OK)
+	if (s == NATS_OK && strchr(o->url, ',')) {
+		/* A cluster: "nats://a:4222,nats://b:4222,...". */
+		char *copy = strdup(o->url), *save = NULL, *tok;
+		const char *servers[16];
+		int n = 0;
+
+		for (tok = copy ? strtok_r(copy, ",", &save) : NULL; tok && n < 16;
+		     tok = strtok_r(NULL, ",", &save))
+			servers[n++] = tok;
+		s = n ? natsOptions_SetServers(opts, servers, n) : NATS_INVALID_ARG;
+		free(copy);
+	} else if (s == NATS_OK) {
 		s = natsOptions_SetURL(opts, o->url);
+	}
 	if (s == NATS_OK && o->name)
 		s = natsOptions_SetName(opts, o->name);
 	if (s == NATS_OK)
@@ -114,11 +127,11 @@ out:
 }
 
 static int ensure_stream(const char *cmd, jsCtx *js, const char *name, const char *subject,
-			 bool work_queue, int64_t dup_window)
+			 bool work_queue, int64_t dup_window, int replicas)
 {
 	jsStreamConfig cfg;
 	jsErrCode jerr = 0;
-	natsStatus s;
+	natsStatus s = NATS_ERR;
 	const char *subjects[] = { subject };
 
 	jsStreamConfig_Init(&cfg);
@@ -128,21 +141,28 @@ static int ensure_stream(const char *cmd, jsCtx *js, const char *name, const cha
 	cfg.Storage = js_FileStorage;
 	cfg.Retention = work_queue ? js_WorkQueuePolicy : js_LimitsPolicy;
 	cfg.Duplicates = dup_window;
-	s = js_AddStream(NULL, js, &cfg, NULL, &jerr);
-	/* Made by another agent already: its configuration stands. */
-	if (s == NATS_OK || jerr == JSStreamNameExistErr)
-		return 0;
+	cfg.Replicas = replicas;
+	for (int tries = 0; tries < 60; tries++) {
+		jerr = 0;
+		s = js_AddStream(NULL, js, &cfg, NULL, &jerr);
+		/* Made by another agent already: its configuration stands. */
+		if (s == NATS_OK || jerr == JSStreamNameExistErr)
+			return 0;
+		if (s == NATS_NOT_PERMITTED || jerr == JSStreamSubjectOverlapErr)
+			break;
+		usleep(500000);
+	}
 	fprintf(stderr, "%s: %s: cannot create stream %s: %s (%d) %s\n", CLI_PROG, cmd, name,
 		natsStatus_GetText(s), (int)jerr, nats_GetLastError(NULL));
 	return -1;
 }
 
-int fleet_ensure_streams(const char *cmd, jsCtx *js)
+int fleet_ensure_streams(const char *cmd, jsCtx *js, int replicas)
 {
 	if (ensure_stream(cmd, js, FLEET_TASKS_STREAM, FLEET_TASK_PREFIX ">", true,
-			  FLEET_TASK_DUP_WINDOW) < 0 ||
+			  FLEET_TASK_DUP_WINDOW, replicas) < 0 ||
 	    ensure_stream(cmd, js, FLEET_EVENTS_STREAM, FLEET_EVENTS_PREFIX ">", false,
-			  FLEET_EVENT_DUP_WINDOW) < 0)
+			  FLEET_EVENT_DUP_WINDOW, replicas) < 0)
 		return -1;
 	return 0;
 }

@@ -69,8 +69,12 @@ struct fleet_conn_opts {
 int fleet_connect(const char *cmd, const struct fleet_conn_opts *o, natsConnection **nc,
 		  jsCtx **js, jsOptions *jso);
 
-/* Creates the two streams when missing (file storage). 0 or -1 (printed). */
-int fleet_ensure_streams(const char *cmd, jsCtx *js);
+/*
+ * Creates the two streams when missing (file storage, replicas copies: 1,
+ * or 3 in a cluster), trying for about 30 s while JetStream is not ready
+ * (a cluster still electing its leaders). 0 or -1 (printed).
+ */
+int fleet_ensure_streams(const char *cmd, jsCtx *js, int replicas);
 
 /* One shard task, as on fastport.task.<scan>.<K>. */
 struct fleet_task {

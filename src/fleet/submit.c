@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -19,7 +20,7 @@ enum opt_id {
 	OPT_HELP = 'h', OPT_PORTS = 'p',
 	OPT_NATS = 256, OPT_CREDS, OPT_USER_FILE, OPT_TLS_CA, OPT_SHARDS, OPT_SEED, OPT_KEY,
 	OPT_EXCLUDE, OPT_RATE, OPT_RETRIES, OPT_STATES, OPT_SERVICE, OPT_CONNECT,
-	OPT_ALLOW_RESERVED, OPT_WAIT, OPT_COUNT,
+	OPT_ALLOW_RESERVED, OPT_WAIT, OPT_COUNT, OPT_REPLICAS,
 };
 
 #define CONN_OPTS \
@@ -41,6 +42,7 @@ static const struct cli_opt submit_opts[] = {
 	{ "service-scan", OPT_SERVICE, NULL, "identify what answers on each open TCP port" },
 	{ "connect", OPT_CONNECT, NULL, "connect() scan instead of raw SYN" },
 	{ "allow-reserved", OPT_ALLOW_RESERVED, NULL, "the scan may include reserved ranges" },
+	{ "replicas", OPT_REPLICAS, "N", "copies of the streams when this creates them (default 1; 3 in a cluster)" },
 	{ "help", OPT_HELP, NULL, "print this help" },
 };
 
@@ -184,7 +186,7 @@ int cmd_submit(int argc, char **argv)
 	jsOptions jso;
 	json_t *task = NULL, *arr;
 	uint32_t dups = 0;
-	int c, ret = 1;
+	int c, ret = 1, replicas = 1;
 
 	cli_help = CLI_PROG " submit --help";
 	cli_opts_getopt(submit_opts, NSUBMIT, lopts, shorts);
@@ -207,6 +209,7 @@ int cmd_submit(int argc, char **argv)
 		case OPT_SERVICE: service = true; break;
 		case OPT_CONNECT: connect = true; break;
 		case OPT_ALLOW_RESERVED: reserved = true; break;
+		case OPT_REPLICAS: replicas = (int)cli_parse_u64("replicas", optarg, 1, 5); break;
 		case OPT_HELP: cli_usage(stdout, "submit"); return 0;
 		default: fatalx(EXIT_USAGE, "submit: bad option");
 		}
@@ -255,8 +258,9 @@ int cmd_submit(int argc, char **argv)
 		free(copy);
 	}
 
+	signals();
 	jsOptions_Init(&jso);
-	if (fleet_connect("submit", &co, &nc, &js, &jso) < 0 || fleet_ensure_streams("submit", js) < 0)
+	if (fleet_connect("submit", &co, &nc, &js, &jso) < 0 || fleet_ensure_streams("submit", js, replicas) < 0)
 		goto out;
 	for (uint64_t k = 1; k <= shards; k++) {
 		json_t *env = json_pack("{s:s,s:I,s:I,s:O}", "scan_id", scan, "shard", (json_int_t)k,
@@ -281,7 +285,13 @@ int cmd_submit(int argc, char **argv)
 		snprintf(id, sizeof(id), "%s.%" PRIu64, scan, k);
 		jsPubOptions_Init(&po);
 		po.MsgId = id;
-		s = js_Publish(&pa, js, subj, text, (int)strlen(text), &po, &jerr);
+		/* The id makes a retry safe: a cluster may be electing a leader. */
+		for (int tries = 0; tries < 60; tries++) {
+			s = js_Publish(&pa, js, subj, text, (int)strlen(text), &po, &jerr);
+			if (s == NATS_OK || got_signal)
+				break;
+			usleep(500000);
+		}
 		free(text);
 		if (s != NATS_OK) {
 			fprintf(stderr, "%s: submit: publishing shard %" PRIu64 ": %s %s\n", CLI_PROG, k,
@@ -448,8 +458,6 @@ int cmd_results(int argc, char **argv)
 	jsOptions_Init(&jso);
 	if (fleet_connect("results", &co, &nc, &js, &jso) < 0)
 		goto done;
-	if (wait && fleet_ensure_streams("results", js) < 0)
-		goto done;
 	fleet_subject(filter, FLEET_EVENTS_PREFIX, scan, ">");
 	fleet_subject(finding_subj, FLEET_EVENTS_PREFIX, scan, "finding");
 	total = scan_messages(js, filter);
@@ -461,7 +469,14 @@ int cmd_results(int argc, char **argv)
 	so.Stream = FLEET_EVENTS_STREAM;
 	so.Ordered = true;
 	so.Config.DeliverPolicy = js_DeliverAll;
-	if (js_SubscribeSync(&sub, js, filter, &jso, &so, &jerr) != NATS_OK) {
+	/* A cluster that just lost a node may be electing the stream's leader. */
+	for (int tries = 0; tries < 60 && !got_signal; tries++) {
+		if (js_SubscribeSync(&sub, js, filter, &jso, &so, &jerr) == NATS_OK)
+			break;
+		sub = NULL;
+		usleep(500000);
+	}
+	if (!sub) {
 		fprintf(stderr, "%s: results: cannot read %s: %s\n", CLI_PROG, FLEET_EVENTS_STREAM,
 			nats_GetLastError(NULL));
 		goto done;
