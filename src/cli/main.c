@@ -48,7 +48,7 @@ static const struct cli_cmd {
 	  "run the tasking and telemetry API (HTTP, JSON, /metrics)", cmd_serve_usage },
 #endif
 #ifdef FP_FLEET
-	{ "agent", cmd_agent, "--nats URL --name NAME --allow SPEC ...",
+	{ "agent", cmd_agent, "--nats URL --allow SPEC [--name NAME] ...",
 	  "run as a fleet sensor: shard tasks from NATS JetStream", cmd_agent_usage },
 	{ "submit", cmd_submit, "--nats URL --shards N [OPTIONS] TARGET...",
 	  "publish a scan to the fleet as N shard tasks; print its id", cmd_submit_usage },

@@ -31,7 +31,7 @@ static const struct cli_opt agent_opts[] = {
 	{ "creds", OPT_CREDS, "FILE", "NATS credentials file (JWT and nkey seed)" },
 	{ "user-file", OPT_USER_FILE, "FILE", "user and password: first line 'user:password'" },
 	{ "tls-ca", OPT_TLS_CA, "FILE", "require TLS, trusting this PEM CA bundle" },
-	{ "name", OPT_NAME, "NAME", "this agent's name: letters, digits, '-', '_' (required)" },
+	{ "name", OPT_NAME, "NAME", "this agent's name: letters, digits, '-', '_' (default HOST-PID)" },
 	{ "allow", OPT_ALLOW, "SPEC", "what this agent may scan: addresses, CIDRs, ranges (required, repeatable)" },
 	{ "allow-reserved", OPT_ALLOW_RESERVED, NULL, "permit tasks in the benchmark, documentation and reserved ranges" },
 	{ "max-rate", OPT_MAX_RATE, "PPS", "highest rate of a shard here (default 100000; higher tasks are slowed)" },
@@ -715,7 +715,7 @@ int cmd_agent(int argc, char **argv)
 	struct agent a = { .max_rate = 100000, .ack_wait_ns = 30LL * 1000000000, .max_deliver = 5,
 			   .heartbeat_s = 3, .checkpoint_s = 1, .replicas = 1 };
 	struct option lopts[NOPTS + 1];
-	char shorts[3 * NOPTS + 1], err[512];
+	char shorts[3 * NOPTS + 1], err[512], default_name[72];
 	const char *allow[64];
 	size_t nallow = 0;
 	struct sigaction sa;
@@ -763,8 +763,6 @@ int cmd_agent(int argc, char **argv)
 		fatalx(EXIT_USAGE, "agent: unexpected argument '%s'", argv[optind]);
 	if (!a.co.url)
 		fatalx(EXIT_USAGE, "agent: --nats URL is required");
-	if (!a.name)
-		fatalx(EXIT_USAGE, "agent: --name NAME is required");
 	if (!nallow)
 		fatalx(EXIT_USAGE, "agent: --allow SPEC is required (what this agent may scan)");
 	if (a.co.creds && a.co.user_file)
@@ -776,6 +774,16 @@ int cmd_agent(int argc, char **argv)
 			fatalx(EXIT_USAGE, "--allow: %s", err);
 	if (gethostname(a.host, sizeof(a.host) - 1) < 0)
 		snprintf(a.host, sizeof(a.host), "unknown");
+	if (!a.name) {
+		/* HOST-PID, made a subject token: unique on one host too. */
+		size_t i;
+
+		snprintf(default_name, sizeof(default_name), "%.48s-%ld", a.host, (long)getpid());
+		for (i = 0; default_name[i]; i++)
+			if (!name_ok((char[]){ default_name[i], '\0' }))
+				default_name[i] = '-';
+		a.name = default_name;
+	}
 	pthread_mutex_init(&a.lock, NULL);
 
 	memset(&sa, 0, sizeof(sa));

@@ -116,7 +116,7 @@ fi
 expect1 2 "unknown command 'agentx'" agentx --nats nats://127.0.0.1
 # The fleet's usage errors (built unless FLEET=0).
 if "$FASTPORT" help agent > /dev/null 2>&1; then
-	expect1 2 "--name NAME is required" agent --nats nats://127.0.0.1 --allow 198.51.100.0/24
+	expect1 2 "--nats URL is required" agent --allow 198.51.100.0/24
 	expect1 2 "--allow SPEC is required" agent --nats nats://127.0.0.1 --name a1
 	expect1 2 "--name: 1..64 letters" agent --nats nats://127.0.0.1 --name a.b --allow 198.51.100.1
 	expect1 2 "--shards N is required" submit --nats nats://127.0.0.1 198.51.100.1
