@@ -59,9 +59,15 @@ void cmd_agent_usage(FILE *f)
 		"1 runtime failure (no server, refused credentials), 2 usage error.\n");
 }
 
-/* The signal handler's view: it sets the flag and stops the scan. */
+/*
+ * The signal handler's view: it sets the flag and stops the scan. Only
+ * the main thread takes SIGTERM and SIGINT (agent_sigs): the NATS
+ * client's and the scan's threads are made with them blocked, so the
+ * handler never runs while the main thread frees the scanner it names.
+ */
 static volatile sig_atomic_t agent_stop;
 static fp_scanner_t *volatile agent_scanner;
+static sigset_t agent_sigs;
 
 static void on_signal(int sig)
 {
@@ -473,8 +479,10 @@ static void run_shard(struct agent *a, natsMsg *msg, struct shard_run *r, uint64
 {
 	fp_config_t cfg;
 	pthread_t th;
+	sigset_t oldmask;
 	char err[512];
 	uint64_t t_prog, t_hb, t_ckpt, prog_ms;
+	int rc;
 	const char *key = r->ft.scan_id;
 	uint32_t k = r->ft.shard, n = r->ft.shards;
 
@@ -497,7 +505,11 @@ static void run_shard(struct agent *a, natsMsg *msg, struct shard_run *r, uint64
 	a->lease = msg;
 	if (agent_stop)
 		fp_scanner_stop(r->s);
-	if (pthread_create(&th, NULL, scan_thread, r) != 0) {
+	/* The scan's threads leave the signals to the main thread. */
+	pthread_sigmask(SIG_BLOCK, &agent_sigs, &oldmask);
+	rc = pthread_create(&th, NULL, scan_thread, r);
+	pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
+	if (rc != 0) {
 		agent_scanner = NULL;
 		natsMsg_Nak(msg, NULL);
 		fprintf(stderr, "%s: agent %s: cannot start a scan thread\n", CLI_PROG, a->name);
@@ -792,6 +804,10 @@ int cmd_agent(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&agent_sigs);
+	sigaddset(&agent_sigs, SIGTERM);
+	sigaddset(&agent_sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &agent_sigs, NULL);
 
 	a.co.name = a.name;
 	/* The context's asynchronous publications report their failures here. */
@@ -814,6 +830,9 @@ int cmd_agent(int argc, char **argv)
 	}
 	fprintf(stderr, "%s: agent %s: connected to %s (ack wait %" PRId64 " s, %" PRId64 " deliveries)\n",
 		CLI_PROG, a.name, a.co.url, a.ack_wait_ns / 1000000000, a.max_deliver);
+	/* Every thread of the NATS client exists now, with the signals
+	 * blocked; threads it makes later come from those. */
+	pthread_sigmask(SIG_UNBLOCK, &agent_sigs, NULL);
 	while (!agent_stop) {
 		natsMsgList list = { 0 };
 		natsStatus s;
