@@ -39,8 +39,9 @@ fleet-test: all
 	$(Q)tests/fleet/run $(BUILD)
 fleet-bench: all
 	$(Q)tests/fleet/bench $(BUILD)
+endif
 
+# The harness of the shard task reader (built by `make fuzz` whatever FLEET).
 build/fuzz/fuzz_fleet_task: src/fleet/common.c src/fleet/fleet.h src/serve/task.c src/serve/task.h
 build/fuzz/fuzz_fleet_task: FUZZ_FLAGS += $(shell pkg-config --cflags libnats jansson 2>/dev/null) \
 	-Wl,--no-as-needed $(shell pkg-config --libs libnats jansson 2>/dev/null)
-endif
