@@ -124,6 +124,7 @@ struct shard_run {
 	bool done;
 	int ret;
 	uint64_t published;
+	uint64_t ckpts;            /* checkpoints kept in the bucket */
 };
 
 static uint64_t now_ms(void)
@@ -421,8 +422,10 @@ static void ckpt_running(struct agent *a, struct shard_run *r)
 	/* Every probe the state marks answered had its events handed to
 	 * on_event, which published them: once they are acknowledged, the
 	 * state may be kept. */
-	if (fp_scanner_checkpoint(r->s, fd) == 0 && flush(a, false) == 0)
-		ckpt_put(a, &r->ft, fd);
+	if (fp_scanner_checkpoint(r->s, fd) == 0 && flush(a, false) == 0 &&
+	    ckpt_put(a, &r->ft, fd) == 0 && !r->ckpts++)
+		fprintf(stderr, "%s: agent %s: scan %s shard %" PRIu32 "/%" PRIu32 " first checkpoint kept\n",
+			CLI_PROG, a->name, r->ft.scan_id, r->ft.shard, r->ft.shards);
 	close(fd);
 }
 
