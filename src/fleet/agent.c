@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -54,7 +55,8 @@ void cmd_agent_usage(FILE *f)
 	cli_opts_usage(f, agent_opts, NOPTS);
 	fprintf(f, "\nA shard whose agent dies is given to another one after the ack wait and\n"
 		"resumes from its last checkpoint; its last delivery (--max-deliver) only\n"
-		"reports it failed. Raw SYN scans need CAP_NET_RAW (else tasks may ask connect).\n"
+		"reports it failed. Raw SYN scans need CAP_NET_RAW; without it every shard\n"
+		"is a connect() scan.\n"
 		"Exit status: 0 stopped by SIGINT/SIGTERM (a running shard is handed back),\n"
 		"1 runtime failure (no server, refused credentials), 2 usage error.\n");
 }
@@ -94,6 +96,7 @@ struct agent {
 	char host[256];
 	struct serve_scope *scope;
 	bool allow_reserved;
+	bool raw_ok;               /* raw sockets permitted: else connect() scans */
 	uint64_t max_rate;
 	int64_t ack_wait_ns;
 	int64_t max_deliver;
@@ -277,9 +280,10 @@ static void heartbeat(struct agent *a)
 	pthread_mutex_unlock(&a->lock);
 	if (shard[0])
 		sh = json_loads(shard, 0, NULL);
-	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:o}", "kind", "agent_heartbeat",
+	o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:I,s:o}", "kind", "agent_heartbeat",
 		      "agent", a->name, "host", a->host, "build_id", fp_build_id(), "mode",
-		      fp_build_mode(), "version", fp_version(), "state", sh ? "running" : "idle",
+		      fp_build_mode(), "version", fp_version(), "method", a->raw_ok ? "raw" : "connect",
+		      "state", sh ? "running" : "idle",
 		      "time", (json_int_t)time(NULL), "shards_done", (json_int_t)a->shards_done,
 		      "shard", sh ? sh : json_null());
 	if (!o)
@@ -444,7 +448,7 @@ static void config_for(const struct agent *a, const struct fleet_task *ft, fp_co
 	if (t->states)
 		cfg->states = t->states;
 	cfg->service_scan = t->service_scan;
-	cfg->connect = t->connect;
+	cfg->connect = t->connect || !a->raw_ok;
 	cfg->allow_reserved = t->allow_reserved && a->allow_reserved;
 	cfg->shard = ft->shard;
 	cfg->shard_count = ft->shards;
@@ -714,6 +718,17 @@ static int ensure_bucket(struct agent *a)
 	return 0;
 }
 
+/* Whether this process may open raw sockets (CAP_NET_RAW), as serve checks. */
+static bool raw_permitted(void)
+{
+	int fd = socket(AF_PACKET, SOCK_RAW, 0);
+
+	if (fd < 0)
+		return errno != EPERM && errno != EACCES;
+	close(fd);
+	return true;
+}
+
 static bool name_ok(const char *s)
 {
 	if (!*s || strlen(s) > 64)
@@ -800,6 +815,10 @@ int cmd_agent(int argc, char **argv)
 		a.name = default_name;
 	}
 	pthread_mutex_init(&a.lock, NULL);
+	a.raw_ok = raw_permitted();
+	if (!a.raw_ok)
+		fprintf(stderr, "%s: agent: raw sockets are not permitted: every shard is a connect() scan\n",
+			CLI_PROG);
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
