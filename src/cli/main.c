@@ -15,6 +15,9 @@
 #ifdef FP_MCP
 #include "mcp/cmd.h"
 #endif
+#ifdef FP_FLEET
+#include "fleet/fleet.h"
+#endif
 
 static cli_main_fn cmd_help, cmd_version;
 
@@ -50,6 +53,16 @@ static const struct cli_cmd {
 #ifdef FP_MCP
 	{ "mcp", cmd_mcp, "[--url URL] [--token-file FILE]",
 	  "Model Context Protocol server on stdio, backed by a serve", cmd_mcp_usage },
+#endif
+#ifdef FP_FLEET
+	{ "agent", cmd_agent, "--nats URL --allow SPEC [--name NAME] ...",
+	  "run as a fleet sensor: shard tasks from NATS JetStream", cmd_agent_usage },
+	{ "submit", cmd_submit, "--nats URL --shards N [OPTIONS] TARGET...",
+	  "publish a scan to the fleet as N shard tasks; print its id", cmd_submit_usage },
+	{ "results", cmd_results, "--nats URL [--wait] SCAN_ID",
+	  "print a fleet scan's findings (NDJSON), each once", cmd_results_usage },
+	{ "agents", cmd_agents, "--nats URL [--count N]",
+	  "print the fleet agents' heartbeats (NDJSON)", cmd_agents_usage },
 #endif
 	{ "help", cmd_help, "[COMMAND]", "show this help, or the options of COMMAND", NULL },
 	{ "version", cmd_version, "", "print the version and build identity", NULL },

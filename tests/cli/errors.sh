@@ -113,7 +113,16 @@ fi
 
 # A first word that is neither a command nor an option is a target, as
 # before; one that reads as a command name and is none is refused.
-expect1 2 "unknown command 'agent'" agent --nats nats://127.0.0.1
+expect1 2 "unknown command 'agentx'" agentx --nats nats://127.0.0.1
+# The fleet's usage errors (built unless FLEET=0).
+if "$FASTPORT" help agent > /dev/null 2>&1; then
+	expect1 2 "--nats URL is required" agent --allow 198.51.100.0/24
+	expect1 2 "--allow SPEC is required" agent --nats nats://127.0.0.1 --name a1
+	expect1 2 "--name: 1..64 letters" agent --nats nats://127.0.0.1 --name a.b --allow 198.51.100.1
+	expect1 2 "--shards N is required" submit --nats nats://127.0.0.1 198.51.100.1
+	expect1 2 "invalid target" submit --nats nats://127.0.0.1 --shards 2 198.51.100.300
+	expect1 2 "expected 32 lowercase hex digits" results --nats nats://127.0.0.1 xyz
+fi
 # serve's own usage errors: scope and the non-loopback rule.
 expect1 2 "--allow is required" serve --listen 127.0.0.1:8080
 expect1 2 "Try 'fastport serve --help'" serve --listen 127.0.0.1:8080
