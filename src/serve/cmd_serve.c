@@ -305,6 +305,9 @@ int cmd_serve(int argc, char **argv)
 		for (size_t i = 0; i < sc->nev; i++)
 			free(sc->ev[i].json);
 		free(sc->ev);
+		for (size_t i = 0; i < sc->nsev; i++)
+			free(sc->sev[i].json);
+		free(sc->sev);
 		free(sc->task_json);
 		free(sc->resume_state);
 		task_free(&sc->task);

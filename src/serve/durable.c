@@ -537,6 +537,80 @@ void serve_ckpt_stop(struct serve_ckpt *c)
 	free(c);
 }
 
+/* ---- a scan's events of earlier runs ---- */
+
+struct ev_load {
+	struct serve *sv;
+	struct serve_scan *sc;
+};
+
+static int ev_loaded(const struct store_event *ev, void *ud)
+{
+	static const char *const kinds[] = {
+		[FP_EVENT_SCAN_STARTED] = "scan_started", [FP_EVENT_PORT_STATE] = "port_state",
+		[FP_EVENT_TELEMETRY] = "telemetry", [FP_EVENT_SCAN_COMPLETED] = "scan_completed",
+		[FP_EVENT_SERVICE] = "service",
+	};
+	struct ev_load *l = ud;
+	struct serve_scan *sc = l->sc;
+	int kind = -1;
+	char *copy;
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (kinds[i] && ev->kind && !strcmp(ev->kind, kinds[i]))
+			kind = (int)i;
+	if (kind < 0 || !ev->json || !ev->json_len)
+		return 0; /* exposure changes and kinds of later versions: not scan events */
+	if (sc->sev_bytes + ev->json_len > l->sv->o.max_events_bytes)
+		return 1; /* --max-events: the rest stays in the store (export) */
+	if (sc->nsev == sc->capsev) {
+		size_t cap = sc->capsev ? 2 * sc->capsev : 64;
+		struct serve_event *n = realloc(sc->sev, cap * sizeof(*n));
+
+		if (!n)
+			return 1;
+		sc->sev = n;
+		sc->capsev = cap;
+	}
+	copy = malloc(ev->json_len + 1);
+	if (!copy)
+		return 1;
+	memcpy(copy, ev->json, ev->json_len);
+	copy[ev->json_len] = '\0';
+	sc->sev[sc->nsev++] = (struct serve_event){ copy, ev->json_len, kind };
+	sc->sev_bytes += ev->json_len;
+	return 0;
+}
+
+bool serve_durable_events(struct serve *sv, struct serve_scan *sc)
+{
+	struct serve_durable *d = sv->dur;
+	struct ev_load l = { sv, sc };
+	char id[sizeof(sc->scan_id)];
+	bool from_store, load;
+
+	if (!d || !d->st)
+		return false;
+	/* A second reader waits here for the first to have read them all;
+	 * sc->sev is written only here, under d->lock, before ev_loaded. */
+	pthread_mutex_lock(&d->lock);
+	pthread_mutex_lock(&sv->lock);
+	from_store = sc->scan_id[0] && sc->state >= SCAN_COMPLETE && (sc->resumed || !sc->nev);
+	load = from_store && !sc->ev_loaded;
+	memcpy(id, sc->scan_id, sizeof(id));
+	pthread_mutex_unlock(&sv->lock);
+	if (load) {
+		if (store_load_events(d->st, id, ev_loaded, &l) < 0)
+			fprintf(stderr, "fastport: serve: scan %s: its stored events: %s\n", sc->id,
+				store_error(d->st));
+		pthread_mutex_lock(&sv->lock);
+		sc->ev_loaded = true;
+		pthread_mutex_unlock(&sv->lock);
+	}
+	pthread_mutex_unlock(&d->lock);
+	return from_store;
+}
+
 /* ---- GET /v1/changes ---- */
 
 int serve_changes(struct serve *sv, const char *since, int (*cb)(const char *json, size_t len,

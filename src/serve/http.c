@@ -182,6 +182,7 @@ struct ev_reader {
 	size_t idx, off;  /* next event, and bytes of it already sent */
 	int kind;         /* -1: every kind */
 	bool follow;
+	bool stored;      /* sc->sev, the store's events (serve_durable_events) */
 };
 
 static const char *const kind_names[] = {
@@ -199,8 +200,11 @@ static ssize_t ev_read(void *cls, uint64_t pos, char *buf, size_t max)
 	(void)pos;
 	pthread_mutex_lock(&sv->lock);
 	for (;;) {
-		while (r->idx < sc->nev && n < max) {
-			const struct serve_event *e = &sc->ev[r->idx];
+		const struct serve_event *evs = r->stored ? sc->sev : sc->ev;
+		size_t nev = r->stored ? sc->nsev : sc->nev;
+
+		while (r->idx < nev && n < max) {
+			const struct serve_event *e = &evs[r->idx];
 			size_t left, take;
 
 			if (r->kind >= 0 && e->kind != r->kind) {
@@ -223,7 +227,7 @@ static ssize_t ev_read(void *cls, uint64_t pos, char *buf, size_t max)
 			ret = (ssize_t)n;
 			break;
 		}
-		if (!r->follow || sc->state >= SCAN_COMPLETE || sv->shutdown) {
+		if (r->stored || !r->follow || sc->state >= SCAN_COMPLETE || sv->shutdown) {
 			ret = MHD_CONTENT_READER_END_OF_STREAM;
 			break;
 		}
@@ -253,11 +257,15 @@ static enum MHD_Result get_events(struct serve *sv, struct MHD_Connection *c, st
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
+	bool stored = serve_durable_events(sv, sc);
+
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return MHD_NO;
 	r->sv = sv;
 	r->sc = sc;
+	/* A scan that ran before this start of serve: the store's events. */
+	r->stored = stored;
 	r->kind = -1;
 	if (kind) {
 		for (size_t i = 0; i < sizeof(kind_names) / sizeof(kind_names[0]); i++)

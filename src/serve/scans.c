@@ -78,6 +78,40 @@ struct run_ctx {
 	bool interrupted;
 };
 
+/* Keeps one event in sc's memory, within --max-events; under sv->lock. */
+static void serve_event_append(struct serve *sv, struct serve_scan *sc, const char *json, size_t len,
+			int kind)
+{
+	sc->events_seen++;
+	if (kind == FP_EVENT_PORT_STATE || kind == FP_EVENT_SERVICE)
+		sc->findings++;
+	if (sc->events_bytes + len > sv->o.max_events_bytes && kind != FP_EVENT_SCAN_COMPLETED) {
+		sc->events_dropped++;
+	} else {
+		char *copy = NULL;
+
+		if (sc->nev == sc->capev) {
+			size_t cap = sc->capev ? 2 * sc->capev : 64;
+			struct serve_event *n = realloc(sc->ev, cap * sizeof(*n));
+
+			if (n) {
+				sc->ev = n;
+				sc->capev = cap;
+			}
+		}
+		if (sc->nev < sc->capev)
+			copy = malloc(len + 1);
+		if (copy) {
+			memcpy(copy, json, len);
+			copy[len] = '\0';
+			sc->ev[sc->nev++] = (struct serve_event){ copy, len, kind };
+			sc->events_bytes += len;
+		} else {
+			sc->events_dropped++;
+		}
+	}
+}
+
 static int on_event(const fp_event_t *ev, void *ud)
 {
 	struct run_ctx *rc = ud;
@@ -103,35 +137,7 @@ static int on_event(const fp_event_t *ev, void *ud)
 	if (sc->sink && sink_store_event(sc->sink, ev->json, ev->json_len) < 0)
 		__atomic_add_fetch(&sc->store_errors, 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&sv->lock);
-	sc->events_seen++;
-	if (ev->kind == FP_EVENT_PORT_STATE || ev->kind == FP_EVENT_SERVICE)
-		sc->findings++;
-	if (sc->events_bytes + ev->json_len > sv->o.max_events_bytes &&
-	    ev->kind != FP_EVENT_SCAN_COMPLETED) {
-		sc->events_dropped++;
-	} else {
-		char *copy = NULL;
-
-		if (sc->nev == sc->capev) {
-			size_t cap = sc->capev ? 2 * sc->capev : 64;
-			struct serve_event *n = realloc(sc->ev, cap * sizeof(*n));
-
-			if (n) {
-				sc->ev = n;
-				sc->capev = cap;
-			}
-		}
-		if (sc->nev < sc->capev)
-			copy = malloc(ev->json_len + 1);
-		if (copy) {
-			memcpy(copy, ev->json, ev->json_len);
-			copy[ev->json_len] = '\0';
-			sc->ev[sc->nev++] = (struct serve_event){ copy, ev->json_len, (int)ev->kind };
-			sc->events_bytes += ev->json_len;
-		} else {
-			sc->events_dropped++;
-		}
-	}
+	serve_event_append(sv, sc, ev->json, ev->json_len, (int)ev->kind);
 	pthread_cond_broadcast(&sv->events);
 	stop = sc->cancel || sv->shutdown;
 	pthread_mutex_unlock(&sv->lock);

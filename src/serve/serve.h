@@ -65,6 +65,12 @@ struct serve_scan {
 	bool live_ok;
 	char *task_json;             /* the task as kept in the store (durable.c) */
 	bool resumed;                /* requeued at start: continue from its checkpoint */
+	/* The store's events of the scan, read for GET .../events once a scan
+	 * that ran before this start of serve (ended then, or resumed since)
+	 * has ended: each finding once, whatever ran twice. */
+	bool ev_loaded;
+	struct serve_event *sev;
+	size_t nsev, capsev, sev_bytes;
 	void *resume_state;          /* that checkpoint, read at start (before the drop) */
 	size_t resume_len;
 };
@@ -206,6 +212,10 @@ void serve_store_release(struct serve *sv, struct store *st);
  * serve_durable_chown: before the privilege drop: gives the checkpoint
  *   directory to the unprivileged user (it writes there through an fd,
  *   serve_durable_dirfd, the one fd its seccomp filter lets it open at).
+ * serve_durable_events: for a scan that ran before this start of serve and
+ *   has ended: reads its stored events into sc->sev, once, and returns
+ *   true; false when the scan's own memory (sc->ev) is the record. Not
+ *   under sv->lock.
  * serve_durable_forget: removes the scan's checkpoint (complete, failed).
  * serve_changes: GET /v1/changes: each exposure_change event since an
  *   RFC 3339 time or the end of a scan (store or serve id) to cb. 0, or -1
@@ -220,6 +230,7 @@ int serve_durable_task(struct serve_scan *sc);
 void serve_durable_put(struct serve *sv, struct serve_scan *sc);
 int serve_durable_scan_id(struct serve *sv, struct serve_scan *sc);
 void serve_durable_forget(struct serve *sv, struct serve_scan *sc);
+bool serve_durable_events(struct serve *sv, struct serve_scan *sc);
 struct serve_ckpt *serve_ckpt_start(struct serve *sv, struct serve_scan *sc,
 				    struct sink_store *sink, struct serve_exec_io *io);
 void serve_ckpt_stop(struct serve_ckpt *c);

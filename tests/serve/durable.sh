@@ -9,7 +9,8 @@
 #  2. SIGKILL mid-scan (once its checkpoint counts 1000 answered probes),
 #     restart: the scan resumes from the checkpoint (sends fewer probes
 #     than a whole scan), keeps its store scan id and completes; the stored
-#     findings equal the truth and the uninterrupted scan's, each once;
+#     findings equal the truth and the uninterrupted scan's, each once, and
+#     so do the events serve gives for it and for the scan before the kill;
 #  3. SIGTERM mid-scan with a second scan queued: serve exits 0, the
 #     running scan is stored interrupted, the queued one queued; at the
 #     next start both complete, the resumed one as in 2;
@@ -149,6 +150,22 @@ k_sent=$(field "$k" 'd["counters"]["sent"]')
 findings "$k_scan" > "$LAB_TMP/k.txt"
 check "killed: stored findings equal the truth" "" "$(diff "$LAB_TMP/truth" "$LAB_TMP/k.txt" | head -5)"
 check "killed: equal the uninterrupted scan's" "" "$(diff "$LAB_TMP/u.txt" "$LAB_TMP/k.txt" | head -5)"
+# GET .../events after the restart: the store's events, each finding once
+# (a resumed scan re-sends what its last checkpoint had not marked).
+ev_findings() { # ev_findings ID: "ip|port|proto|state" of its port_state events
+	req "$LAB_TMP/ev.ndjson" GET "/v1/scans/$1/events?kind=port_state" > /dev/null
+	"$PY" - "$LAB_TMP/ev.ndjson" <<'PY' | sort
+import json, sys
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    t = e["target"]
+    print(f"{t['ip']}|{t['port']}|{t['protocol']}|{e['result']['state']}")
+PY
+}
+check "events of a scan ended before the restart (from the store)" "" \
+	"$(ev_findings "$u" | diff "$LAB_TMP/truth" - | head -5)"
+check "events of the resumed scan: the truth, each once" "" \
+	"$(ev_findings "$k" | diff "$LAB_TMP/truth" - | head -5)"
 check "one stored scan, complete" "complete" "$(sqlite3 "$DB" "select group_concat(state) from scans where scan_id = '$k_scan'")"
 check "the same idempotency key answers the first scan" "$k" "$(post killed)"
 
