@@ -174,6 +174,12 @@ static json_t *scan_json(const struct serve *sv, const struct serve_scan *sc)
 	return j;
 }
 
+/* serve_scan_submit's snapshot: the scan as it is when posted, under sv->lock. */
+static void *scan_snapshot(const struct serve *sv, const struct serve_scan *sc)
+{
+	return scan_json(sv, sc);
+}
+
 /* ---- Events (NDJSON, optionally followed) ---- */
 
 struct ev_reader {
@@ -433,6 +439,7 @@ static enum MHD_Result post_scan(struct serve *sv, struct MHD_Connection *c, str
 	char err[768];
 	int r, status;
 	json_t *j;
+	void *snap = NULL;
 
 	if (task_parse(rq->body ? rq->body : "", rq->len, &t, err, sizeof(err)) < 0)
 		return send_error(c, 400, "%s", err);
@@ -447,14 +454,14 @@ static enum MHD_Result post_scan(struct serve *sv, struct MHD_Connection *c, str
 		task_free(&t);
 		return send_error(c, r > 0 ? 403 : 400, "%s", err);
 	}
-	if (serve_scan_submit(sv, &t, &sc, &status, err, sizeof(err)) < 0) {
+	if (serve_scan_submit(sv, &t, &sc, &status, err, sizeof(err), scan_snapshot, &snap) < 0) {
 		task_free(&t);
 		return send_error(c, (unsigned)status, "%s", err);
 	}
 	task_free(&t); /* empty when moved into the scan */
-	pthread_mutex_lock(&sv->lock);
-	j = scan_json(sv, sc);
-	pthread_mutex_unlock(&sv->lock);
+	j = snap;
+	if (!j)
+		return MHD_NO;
 	{
 		struct MHD_Response *resp;
 		char *s = json_dumps(j, JSON_COMPACT), loc[64];

@@ -370,7 +370,8 @@ void serve_scans_stop(struct serve *sv)
 }
 
 int serve_scan_submit(struct serve *sv, struct serve_task *t, struct serve_scan **out,
-		      int *status, char *err, size_t errlen)
+		      int *status, char *err, size_t errlen,
+		      void *(*snapshot)(const struct serve *, const struct serve_scan *), void **snap)
 {
 	struct serve_scan *sc, *old;
 	uint8_t rnd[SERVE_ID_LEN / 2];
@@ -407,6 +408,7 @@ int serve_scan_submit(struct serve *sv, struct serve_task *t, struct serve_scan 
 	}
 	pthread_mutex_lock(&sv->lock);
 	if (t->idempotency_key && (old = serve_scan_find_key(sv, t->idempotency_key))) {
+		*snap = snapshot(sv, old);
 		pthread_mutex_unlock(&sv->lock);
 		free(sc->task_json);
 		free(sc);
@@ -437,6 +439,8 @@ int serve_scan_submit(struct serve *sv, struct serve_task *t, struct serve_scan 
 		sv->qhead = sc;
 	sv->qtail = sc;
 	sv->nqueued++;
+	/* The answer is the scan as posted (queued), whatever a worker does next. */
+	*snap = snapshot(sv, sc);
 	pthread_cond_signal(&sv->work);
 	pthread_mutex_unlock(&sv->lock);
 	/* A worker may already have taken it: each write stores the scan as

@@ -163,9 +163,12 @@ int serve_scans_start(struct serve *sv);
 void serve_scans_stop(struct serve *sv);
 /* Creates and queues a scan for a checked task (moved into the scan on
  * success). Under no lock. 0 and *out; -1 with err (a 400 or 500:
- * *status says which). */
+ * *status says which). *snap is snapshot(sv, the scan) taken under sv->lock
+ * as it is queued (or found by its idempotency key), before any worker
+ * can take it: the answer to the POST. */
 int serve_scan_submit(struct serve *sv, struct serve_task *t, struct serve_scan **out,
-		      int *status, char *err, size_t errlen);
+		      int *status, char *err, size_t errlen,
+		      void *(*snapshot)(const struct serve *, const struct serve_scan *), void **snap);
 /* The caller holds sv->lock. */
 struct serve_scan *serve_scan_find(struct serve *sv, const char *id);
 struct serve_scan *serve_scan_find_key(struct serve *sv, const char *key);
