@@ -128,21 +128,12 @@ static void conn_check(const char *cmd, const struct fleet_conn_opts *co)
 /* The scan id: from the idempotency key (the same key, the same scan), else random. */
 static int make_scan_id(const char *key, char id[static FLEET_SCAN_ID_LEN + 1])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	unsigned char md[16];
 
-	if (key) {
-		EVP_MD_CTX *c = EVP_MD_CTX_new();
-		int ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
-			 EVP_DigestUpdate(c, "fastport-fleet-scan\n", 20) &&
-			 EVP_DigestUpdate(c, key, strlen(key)) && EVP_DigestFinal_ex(c, md, &mdlen);
-
-		EVP_MD_CTX_free(c);
-		if (!ok || mdlen < 16)
-			return -1;
-	} else if (getrandom(md, 16, 0) != 16) {
+	if (key)
+		return fleet_scan_id_for_key(key, id);
+	if (getrandom(md, 16, 0) != 16)
 		return -1;
-	}
 	for (int i = 0; i < 16; i++)
 		snprintf(id + 2 * i, 3, "%02x", md[i]);
 	return 0;
