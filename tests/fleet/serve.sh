@@ -13,7 +13,10 @@
 #  2. the same with one agent killed by SIGKILL mid-shard;
 #  3. a task without "shards" is split by the plan (one shard per 65,536
 #     probes); DELETE of it: interrupted, its queued shard tasks purged;
-#  4. a task with "shards" on a serve without --nats: 400.
+#  4. a task with "shards" on a serve without --nats: 400;
+#  5. the agent holding a shard's last delivery (--max-deliver 2) killed
+#     twice: the MAX_DELIVERIES advisory fails the shard and the scan in
+#     serve, and `fastport results --wait` exits 1 naming it.
 # Usage: tests/fleet/serve.sh [BUILD_DIR] (default build/fast). Prints
 # "N passed, N failed"; exits 1 on a failure.
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -172,6 +175,40 @@ for a in a2 a3 a4; do kill -TERM "${AGENT_PID[$a]}"; done
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID"
 check "serve --nats: exit 0 on SIGTERM" 0 "$?"
+
+# ---- 5. the agent holding a shard's last delivery dies ----
+# A server of its own: the agents' consumer made with --max-deliver 2.
+mkdir -p "$LAB_TMP/nats2/js" && chown -R nobody:nogroup "$LAB_TMP/nats2"
+ip netns exec "$NS_S" setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	nats-server -a 127.0.0.1 -p 14224 -js -sd "$LAB_TMP/nats2/js" >> "$LAB_TMP/nats2/log" 2>&1 &
+N2_PID=$!
+LAB_PIDS+=("$N2_PID")
+for _ in $(seq 100); do in_s ss -ltnH 'sport = :14224' | grep -q . && break; sleep 0.1; done
+NURL=nats://127.0.0.1:14224
+serve_start "$LAB_TMP/serve3.err" --nats "$NURL"
+agent m1 --max-deliver 2
+read -r st mid < <(post srv-maxdeliv 300 ',"shards":1')
+mscan=$(field "$mid" 'd["scan_id"]')
+in_s timeout -s KILL 600 "$FASTPORT" results --nats "$NURL" --wait "$mscan" > /dev/null 2> "$LAB_TMP/md.sum" &
+RES_PID=$!
+for n in 1 2; do
+	for _ in $(seq 1200); do grep -q "scan $mscan shard 1/1 started (delivery $n)" "$LAB_TMP/m$n.log" && break; sleep 0.1; done
+	kill -KILL "${AGENT_PID[m$n]}"
+	wait "${AGENT_PID[m$n]}" 2>/dev/null
+	agent m$((n + 1)) --max-deliver 2
+done
+check "max deliveries: failed" failed "$(wait_state "$mid" failed complete interrupted)"
+err=$(field "$mid" 'd["error"]')
+echo "error: $err"
+case $err in *"delivered 2 times"*) ok "max deliveries: the reason names them" ;;
+	*) bad "max deliveries: error '$err'" ;; esac
+check "max deliveries: 1 shard failed" "1 1" "$(field "$mid" '" ".join(map(str, (d["fleet"]["done"], d["fleet"]["failed"])))')"
+wait "$RES_PID"
+check "max deliveries: results --wait exits 1" 1 "$?"
+check "max deliveries: results --wait reports the shard failed" 1 "$(grep -c 'shard 1/1 failed.*delivered 2 times' "$LAB_TMP/md.sum")"
+kill -TERM "${AGENT_PID[m3]}"
+kill -TERM "$SERVE_PID"
+wait "$SERVE_PID"
 
 # ---- 4. shards without --nats ----
 serve_start "$LAB_TMP/serve2.err" --store none
