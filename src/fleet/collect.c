@@ -370,7 +370,7 @@ int fleet_collect_run(const struct fleet_collect *fc, char *err, size_t errlen)
 			c.stop = true;
 			break;
 		}
-		if (adv && natsSubscription_NextMsg(&m, adv, 0) == NATS_OK) {
+		if (adv && advisory_pending(adv) && natsSubscription_NextMsg(&m, adv, 100) == NATS_OK) {
 			on_advisory(&c, js, natsMsg_GetData(m), natsMsg_GetDataLength(m));
 			natsMsg_Destroy(m);
 			continue;

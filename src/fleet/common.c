@@ -313,6 +313,11 @@ int fleet_task_parse(const char *buf, size_t len, struct fleet_task *ft, char *e
 			goto out;
 		}
 	}
+	if (ft->t.shards) {
+		task_free(&ft->t);
+		ftask_fail(err, errlen, "task: shards: a shard task's task has none (the envelope says)");
+		goto out;
+	}
 	/* Every shard of a scan must walk one order: the seed is fixed. */
 	if (!ft->t.seed) {
 		task_free(&ft->t);

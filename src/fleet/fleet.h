@@ -117,6 +117,14 @@ char *fleet_status_json(const char *scan, uint32_t k, uint32_t n, const char *st
 #define FLEET_MAXDELIV_ADVISORY "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." \
 	FLEET_TASKS_STREAM "." FLEET_CONSUMER
 
+/* Whether an advisory waits on sub (without blocking). */
+static inline bool advisory_pending(natsSubscription *sub)
+{
+	int msgs = 0, bytes = 0;
+
+	return natsSubscription_GetPending(sub, &msgs, &bytes) == NATS_OK && msgs > 0;
+}
+
 /* Subcommands (src/fleet/agent.c, src/fleet/submit.c). */
 cli_main_fn cmd_agent, cmd_submit, cmd_results, cmd_agents;
 cli_usage_fn cmd_agent_usage, cmd_submit_usage, cmd_results_usage, cmd_agents_usage;

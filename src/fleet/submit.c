@@ -513,7 +513,7 @@ int cmd_results(int argc, char **argv)
 		uint64_t pending = 1;
 		natsStatus s;
 
-		if (adv && natsSubscription_NextMsg(&m, adv, 0) == NATS_OK) {
+		if (adv && advisory_pending(adv) && natsSubscription_NextMsg(&m, adv, 100) == NATS_OK) {
 			on_advisory(&out, js, scan, natsMsg_GetData(m), natsMsg_GetDataLength(m));
 			natsMsg_Destroy(m);
 			if (out.n && out.done == out.n)

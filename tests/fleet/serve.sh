@@ -14,9 +14,10 @@
 #  3. a task without "shards" is split by the plan (one shard per 65,536
 #     probes); DELETE of it: interrupted, its queued shard tasks purged;
 #  4. a task with "shards" on a serve without --nats: 400;
-#  5. the agent holding a shard's last delivery (--max-deliver 2) killed
-#     twice: the MAX_DELIVERIES advisory fails the shard and the scan in
-#     serve, and `fastport results --wait` exits 1 naming it.
+#  5. the agents holding a shard's two deliveries (the consumer lowered
+#     to --max-deliver 2 after they started) killed by SIGKILL: the
+#     MAX_DELIVERIES advisory fails the shard and the scan in serve, and
+#     `fastport results --wait` exits 1 naming it.
 # Usage: tests/fleet/serve.sh [BUILD_DIR] (default build/fast). Prints
 # "N passed, N failed"; exits 1 on a failure.
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -186,17 +187,33 @@ LAB_PIDS+=("$N2_PID")
 for _ in $(seq 100); do in_s ss -ltnH 'sport = :14224' | grep -q . && break; sleep 0.1; done
 NURL=nats://127.0.0.1:14224
 serve_start "$LAB_TMP/serve3.err" --nats "$NURL"
-agent m1 --max-deliver 2
+# Two agents that know the consumer with 6 deliveries, then one that
+# lowers it to 2: the first two run the second delivery (their view is
+# stale) instead of giving it up, and their deaths leave it unreported
+# but for the advisory.
+agent m1
+agent m2
+for _ in $(seq 600); do cat "$LAB_TMP"/m[12].log 2>/dev/null | grep -c '6 deliveries' | grep -q 2 && break; sleep 0.1; done
+agent z --max-deliver 2
+for _ in $(seq 600); do grep -q '2 deliveries' "$LAB_TMP/z.log" 2>/dev/null && break; sleep 0.1; done
+kill -TERM "${AGENT_PID[z]}"
+wait "${AGENT_PID[z]}"
 read -r st mid < <(post srv-maxdeliv 300 ',"shards":1')
 mscan=$(field "$mid" 'd["scan_id"]')
 in_s timeout -s KILL 600 "$FASTPORT" results --nats "$NURL" --wait "$mscan" > /dev/null 2> "$LAB_TMP/md.sum" &
 RES_PID=$!
 for n in 1 2; do
-	for _ in $(seq 1200); do grep -q "scan $mscan shard 1/1 started (delivery $n)" "$LAB_TMP/m$n.log" && break; sleep 0.1; done
-	kill -KILL "${AGENT_PID[m$n]}"
-	wait "${AGENT_PID[m$n]}" 2>/dev/null
-	agent m$((n + 1)) --max-deliver 2
+	holder=
+	for _ in $(seq 1200); do
+		holder=$(grep -l "scan $mscan shard 1/1 started (delivery $n)" "$LAB_TMP"/m[12].log 2>/dev/null | head -n 1)
+		[ -n "$holder" ] && break
+		sleep 0.1
+	done
+	holder=$(basename "${holder:-none}" .log)
+	echo "delivery $n: agent $holder, killed"
+	[ "$holder" != none ] && { kill -KILL "${AGENT_PID[$holder]}"; wait "${AGENT_PID[$holder]}" 2>/dev/null; }
 done
+agent m3 --max-deliver 2
 check "max deliveries: failed" failed "$(wait_state "$mid" failed complete interrupted)"
 err=$(field "$mid" 'd["error"]')
 echo "error: $err"
