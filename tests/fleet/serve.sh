@@ -12,7 +12,8 @@
 #     shard);
 #  2. the same with one agent killed by SIGKILL mid-shard;
 #  3. a task without "shards" is split by the plan (one shard per 65,536
-#     probes); DELETE of it: interrupted, its queued shard tasks purged;
+#     probes); DELETE of a scan: interrupted, its shard tasks (queued or
+#     running) purged from FASTPORT_TASKS (nats-server's /jsz);
 #  4. a task with "shards" on a serve without --nats: 400;
 #  5. the agents holding a shard's two deliveries (the consumer lowered
 #     to --max-deliver 2 after they started) killed by SIGKILL: the
@@ -29,7 +30,7 @@ PASS=0
 FAIL=0
 ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
 bad() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: want '$2', got '$3'"; fi; }
+check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: want '$2', got '$3'"; return 1; fi; }
 command -v nats-server > /dev/null || die "nats-server is not installed (tools/install-deps test)"
 
 lab_setup
@@ -45,7 +46,7 @@ declare -A AGENT_PID
 
 mkdir -p "$LAB_TMP/nats/js" && chown -R nobody:nogroup "$LAB_TMP/nats"
 ip netns exec "$NS_S" setpriv --reuid=nobody --regid=nogroup --clear-groups \
-	nats-server -a 127.0.0.1 -p 14222 -js -sd "$LAB_TMP/nats/js" >> "$LAB_TMP/nats/log" 2>&1 &
+	nats-server -a 127.0.0.1 -p 14222 -m 18222 -js -sd "$LAB_TMP/nats/js" >> "$LAB_TMP/nats/log" 2>&1 &
 LAB_PIDS+=("$!")
 for _ in $(seq 100); do in_s ss -ltnH 'sport = :14222' | grep -q . && break; sleep 0.1; done
 
@@ -132,7 +133,7 @@ PY
 	check "$1: stored findings equal the ground truth, each once" equal "${out%% *}"
 }
 
-serve_start "$LAB_TMP/serve.err" --nats "$NURL"
+serve_start "$LAB_TMP/serve.err" --nats "$NURL" --max-scans 2
 
 # ---- 1. six shards over HTTP ----
 read -r st id < <(post srv-main 20000 ',"shards":6')
@@ -166,11 +167,28 @@ check "SIGKILL: a shard of a1 redelivered to another agent" 1 \
 # ---- 3. no "shards": split by the plan; DELETE ----
 st=$(req "$LAB_TMP/p.json" POST /v1/scans -d '{"targets":["198.19.0.0/16"],"ports":"22,80,443",
 	"allow_reserved":true,"rate":500}')
+aid=$(jget "$LAB_TMP/p.json" 'd["id"]')
+check "no shards: 196608 probes in 3 shards" "201 3" "$st $(field "$aid" 'd["task"]["shards"]')"
+# Tasks in FASTPORT_TASKS (nats-server's monitoring port).
+tasks() {
+	in_s curl -s 'http://127.0.0.1:18222/jsz?streams=true' | "$PY" -c 'import json, sys
+d = json.load(sys.stdin)
+print(sum(s["state"]["messages"] for a in d.get("account_details", [])
+          for s in a.get("stream_detail", []) if s["name"] == "FASTPORT_TASKS"))'
+}
+wait_state "$aid" running > /dev/null
+# The three agents are busy with its shards: 12 more wait in the queue.
+st=$(req "$LAB_TMP/p.json" POST /v1/scans -d '{"targets":["198.19.0.0/16"],"ports":"22,80,443",
+	"allow_reserved":true,"rate":500,"shards":12}')
 did=$(jget "$LAB_TMP/p.json" 'd["id"]')
-check "no shards: 196608 probes in 3 shards" "201 3" "$st $(field "$did" 'd["task"]["shards"]')"
-wait_state "$did" running > /dev/null
+for _ in $(seq 300); do [ "$(tasks)" = 15 ] && break; sleep 0.1; done
+check "15 shard tasks in the stream" 15 "$(tasks)"
 check "DELETE: 200" 200 "$(req "$LAB_TMP/d.json" DELETE "/v1/scans/$did")"
 check "DELETE: interrupted" interrupted "$(wait_state "$did" interrupted complete failed)"
+check "DELETE: its 12 shard tasks purged" 3 "$(tasks)"
+check "DELETE of the first: 200" 200 "$(req "$LAB_TMP/d.json" DELETE "/v1/scans/$aid")"
+check "DELETE of the first: interrupted" interrupted "$(wait_state "$aid" interrupted complete failed)"
+check "DELETE of the first: its running shard tasks purged" 0 "$(tasks)"
 
 for a in a2 a3 a4; do kill -TERM "${AGENT_PID[$a]}"; done
 kill -TERM "$SERVE_PID"
@@ -214,7 +232,8 @@ for n in 1 2; do
 	[ "$holder" != none ] && { kill -KILL "${AGENT_PID[$holder]}"; wait "${AGENT_PID[$holder]}" 2>/dev/null; }
 done
 agent m3 --max-deliver 2
-check "max deliveries: failed" failed "$(wait_state "$mid" failed complete interrupted)"
+check "max deliveries: failed" failed "$(wait_state "$mid" failed complete interrupted)" ||
+	tail -n 5 "$LAB_TMP"/m?.log "$LAB_TMP/serve3.err"
 err=$(field "$mid" 'd["error"]')
 echo "error: $err"
 case $err in *"delivered 2 times"*) ok "max deliveries: the reason names them" ;;
