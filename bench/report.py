@@ -672,7 +672,7 @@ def main(res_path, docs):
     w("make bench                              # full: BENCH_RUNS=3")
     w("make bench BENCH_RUNS=1 BENCH_QUICK=1   # smoke test, smaller sizes")
     w("make bench BENCH_ROWS=\"service service-scale\"   # the service identification rows only")
-    w("make bench BENCH_ROWS=fleet              # the fleet (not in a plain make bench)")
+    w("make bench BENCH_ROWS=fleet              # the fleet row only")
     w("```")
     w("")
     w("Needs root, clang (BPF target), bpftool, masscan, zmap, nmap, netsniff-ng (trafgen), "
