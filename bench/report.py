@@ -286,6 +286,28 @@ def service_goals(sv, sc, w):
              "yes" if pairs and all(fp > mp and fr_ >= mr for _, fp, mp, fr_, mr in pairs) else "no"))
 
 
+def fleet_section(rows, w):
+    """The fleet on NATS JetStream (tests/fleet/bench through bench/run's fleet row)."""
+    rs = [r for r in rows if r["row"] == "fleet"]
+    if not rs:
+        return
+    w("## Fleet: agents on NATS JetStream")
+    w("")
+    w("The same lab scan (%s x 22,80,443,8080,9000, --retries 1, 100 kpps per shard) as one "
+      "`fastport scan` and as 16 shard tasks through one nats-server (file storage) run by 1, 2 "
+      "and 4 `fastport agent`s on this host; wall from `submit` to `results --wait` done "
+      "(tests/fleet/bench, docs/SCALING.md)." % rs[0].get("spec", "?"))
+    w("")
+    w("| run | wall (s) | findings | duplicates | nats-server CPU (ms) | broker CPU per finding (us) | agents' CPU (ms) |")
+    w("|---|---|---|---|---|---|---|")
+    for r in rs:
+        w("| %s | %s | %s | %s | %s | %s | %s |"
+          % (r["tool"], fmt(r.get("wall"), 2), r.get("findings", "n/a"), r.get("duplicates", "n/a"),
+             r.get("broker_cpu_ms", "-"), fmt(r.get("broker_us_per_finding"), 1) if "broker_us_per_finding" in r else "-",
+             r.get("agents_cpu_ms", "-")))
+    w("")
+
+
 def tables(res_path):
     """The tables of the end-to-end style rows that a partial run measured."""
     rows = [json.loads(l) for l in open(res_path) if l.strip()]
@@ -300,6 +322,7 @@ def tables(res_path):
         print("")
     service_section(rows, print)
     scale_section(rows, print)
+    fleet_section(rows, print)
 
 
 def main(res_path, docs):
@@ -606,6 +629,7 @@ def main(res_path, docs):
     # ---- service identification
     sv = service_section(rows, w)
     sc = scale_section(rows, w)
+    fleet_section(rows, w)
 
     # ---- goals
     w("## Goals")
@@ -648,6 +672,7 @@ def main(res_path, docs):
     w("make bench                              # full: BENCH_RUNS=3")
     w("make bench BENCH_RUNS=1 BENCH_QUICK=1   # smoke test, smaller sizes")
     w("make bench BENCH_ROWS=\"service service-scale\"   # the service identification rows only")
+    w("make bench BENCH_ROWS=fleet              # the fleet row only")
     w("```")
     w("")
     w("Needs root, clang (BPF target), bpftool, masscan, zmap, nmap, netsniff-ng (trafgen), "

@@ -12,6 +12,11 @@ SERVE_LDLIBS := $(shell pkg-config --libs $(SERVE_PKGS) 2>/dev/null)
 SERVE_SRCS := $(sort $(wildcard src/serve/*.c))
 SERVE_OBJS := $(SERVE_SRCS:%.c=$(OBJ)/%.o)
 $(SERVE_OBJS): CFLAGS_ALL += $(SERVE_CFLAGS)
+# serve --nats (fleet/collect.h) when the fleet is built (mk/fleet.mk).
+ifeq ($(FLEET),1)
+$(SERVE_OBJS): CFLAGS_ALL += -DFP_FLEET=1
+endif
+$(SERVE_OBJS): $(FLEET_STAMP)
 # main.c's command table names serve only when it is built.
 $(OBJ)/src/cli/main.o: CFLAGS_ALL += -DFP_SERVE=1
 

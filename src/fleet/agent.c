@@ -658,14 +658,17 @@ static int ensure_consumer(struct agent *a)
 	if (s == NATS_OK && ci &&
 	    ((a->ack_wait_set && ci->Config->AckWait != a->ack_wait_ns) ||
 	     (a->max_deliver_set && ci->Config->MaxDeliver != a->max_deliver))) {
-		cc = *ci->Config;
+		jsConsumerInfo *old = ci;
+
+		/* cc points into old's strings: old goes after the update. */
+		cc = *old->Config;
 		if (a->ack_wait_set)
 			cc.AckWait = a->ack_wait_ns;
 		if (a->max_deliver_set)
 			cc.MaxDeliver = a->max_deliver;
-		jsConsumerInfo_Destroy(ci);
 		ci = NULL;
 		s = js_UpdateConsumer(&ci, a->js, FLEET_TASKS_STREAM, &cc, NULL, &jerr);
+		jsConsumerInfo_Destroy(old);
 	} else if (s != NATS_OK) {
 		jsConsumerConfig_Init(&cc);
 		cc.Durable = FLEET_CONSUMER;

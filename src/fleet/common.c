@@ -167,6 +167,23 @@ int fleet_ensure_streams(const char *cmd, jsCtx *js, int replicas)
 	return 0;
 }
 
+int fleet_scan_id_for_key(const char *key, char id[static 33])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	int ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
+		 EVP_DigestUpdate(c, "fastport-fleet-scan\n", 20) &&
+		 EVP_DigestUpdate(c, key, strlen(key)) && EVP_DigestFinal_ex(c, md, &mdlen);
+
+	EVP_MD_CTX_free(c);
+	if (!ok || mdlen < 16)
+		return -1;
+	for (int i = 0; i < 16; i++)
+		snprintf(id + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
 void fleet_subject(char buf[static 96], const char *prefix, const char *scan, const char *tail)
 {
 	snprintf(buf, 96, "%s%s%s%s", prefix, scan, tail ? "." : "", tail ? tail : "");
@@ -295,6 +312,11 @@ int fleet_task_parse(const char *buf, size_t len, struct fleet_task *ft, char *e
 			snprintf(err, errlen, "task: %s", inner_err);
 			goto out;
 		}
+	}
+	if (ft->t.shards) {
+		task_free(&ft->t);
+		ftask_fail(err, errlen, "task: shards: a shard task's task has none (the envelope says)");
+		goto out;
 	}
 	/* Every shard of a scan must walk one order: the seed is fixed. */
 	if (!ft->t.seed) {

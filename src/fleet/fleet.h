@@ -27,6 +27,7 @@
 #include <nats/nats.h>
 
 #include "cli/cli.h"
+#include "fleet/collect.h"
 #include "serve/task.h"
 
 #define FLEET_TASKS_STREAM "FASTPORT_TASKS"
@@ -110,6 +111,19 @@ void fleet_finding_id(char id[static 33], const char *scan, const char *ip, unsi
  * failure. reason may be NULL. */
 char *fleet_status_json(const char *scan, uint32_t k, uint32_t n, const char *status,
 			const char *agent, const char *reason);
+
+/* The MAX_DELIVERIES advisory of the agents' consumer: a shard task
+ * delivered --max-deliver times without an acknowledgement. */
+#define FLEET_MAXDELIV_ADVISORY "$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." \
+	FLEET_TASKS_STREAM "." FLEET_CONSUMER
+
+/* Whether an advisory waits on sub (without blocking). */
+static inline bool advisory_pending(natsSubscription *sub)
+{
+	int msgs = 0, bytes = 0;
+
+	return natsSubscription_GetPending(sub, &msgs, &bytes) == NATS_OK && msgs > 0;
+}
 
 /* Subcommands (src/fleet/agent.c, src/fleet/submit.c). */
 cli_main_fn cmd_agent, cmd_submit, cmd_results, cmd_agents;

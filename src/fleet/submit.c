@@ -128,21 +128,12 @@ static void conn_check(const char *cmd, const struct fleet_conn_opts *co)
 /* The scan id: from the idempotency key (the same key, the same scan), else random. */
 static int make_scan_id(const char *key, char id[static FLEET_SCAN_ID_LEN + 1])
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	unsigned char md[16];
 
-	if (key) {
-		EVP_MD_CTX *c = EVP_MD_CTX_new();
-		int ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
-			 EVP_DigestUpdate(c, "fastport-fleet-scan\n", 20) &&
-			 EVP_DigestUpdate(c, key, strlen(key)) && EVP_DigestFinal_ex(c, md, &mdlen);
-
-		EVP_MD_CTX_free(c);
-		if (!ok || mdlen < 16)
-			return -1;
-	} else if (getrandom(md, 16, 0) != 16) {
+	if (key)
+		return fleet_scan_id_for_key(key, id);
+	if (getrandom(md, 16, 0) != 16)
 		return -1;
-	}
 	for (int i = 0; i < 16; i++)
 		snprintf(id + 2 * i, 3, "%02x", md[i]);
 	return 0;
@@ -419,6 +410,38 @@ out:
 	json_decref(o);
 }
 
+/* The MAX_DELIVERIES advisory: a shard task of this scan delivered
+ * --max-deliver times, its last agent gone: the shard failed. */
+static void on_advisory(struct shard_outcome *so, jsCtx *js, const char *scan, const char *data,
+			int len)
+{
+	json_t *o = json_loadb(data, (size_t)len, 0, NULL), *t = NULL;
+	json_int_t seq = json_integer_value(json_object_get(o, "stream_seq"));
+	json_int_t deliveries = json_integer_value(json_object_get(o, "deliveries"));
+	natsMsg *m = NULL;
+	char prefix[96], why[160], *rec;
+
+	fleet_subject(prefix, FLEET_TASK_PREFIX, scan, "");
+	if (seq <= 0 || js_GetMsg(&m, js, FLEET_TASKS_STREAM, (uint64_t)seq, NULL, NULL) != NATS_OK || !m)
+		goto out;
+	if (strncmp(natsMsg_GetSubject(m), prefix, strlen(prefix)))
+		goto out;
+	t = json_loadb(natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m), 0, NULL);
+	snprintf(why, sizeof(why), "delivered %lld times without a result (the agents' --max-deliver): "
+		 "its last agent died", (long long)deliveries);
+	rec = fleet_status_json(scan, (uint32_t)json_integer_value(json_object_get(t, "shard")),
+				(uint32_t)json_integer_value(json_object_get(t, "shards")), "failed",
+				"", why);
+	if (rec)
+		on_status(so, rec, (int)strlen(rec));
+	free(rec);
+out:
+	json_decref(t);
+	if (m)
+		natsMsg_Destroy(m);
+	json_decref(o);
+}
+
 int cmd_results(int argc, char **argv)
 {
 	struct fleet_conn_opts co = { 0 };
@@ -427,7 +450,7 @@ int cmd_results(int argc, char **argv)
 	const char *scan;
 	bool wait = false;
 	natsConnection *nc = NULL;
-	natsSubscription *sub = NULL;
+	natsSubscription *sub = NULL, *adv = NULL;
 	jsCtx *js = NULL;
 	jsOptions jso;
 	jsSubOptions so;
@@ -465,6 +488,9 @@ int cmd_results(int argc, char **argv)
 		ret = 0;
 		goto summary;
 	}
+	/* Core NATS: advisories are not stored; only while waiting. */
+	if (wait && natsConnection_SubscribeSync(&adv, nc, FLEET_MAXDELIV_ADVISORY) != NATS_OK)
+		adv = NULL;
 	jsSubOptions_Init(&so);
 	so.Stream = FLEET_EVENTS_STREAM;
 	so.Ordered = true;
@@ -485,8 +511,16 @@ int cmd_results(int argc, char **argv)
 		natsMsg *m = NULL;
 		jsMsgMetaData *meta = NULL;
 		uint64_t pending = 1;
-		natsStatus s = natsSubscription_NextMsg(&m, sub, 1000);
+		natsStatus s;
 
+		if (adv && advisory_pending(adv) && natsSubscription_NextMsg(&m, adv, 100) == NATS_OK) {
+			on_advisory(&out, js, scan, natsMsg_GetData(m), natsMsg_GetDataLength(m));
+			natsMsg_Destroy(m);
+			if (out.n && out.done == out.n)
+				break;
+			continue;
+		}
+		s = natsSubscription_NextMsg(&m, sub, 1000);
 		if (s == NATS_TIMEOUT) {
 			if (wait && out.n && out.done == out.n)
 				break;
@@ -532,6 +566,8 @@ summary:
 done:
 	free(seen.k);
 	free(out.state);
+	if (adv)
+		natsSubscription_Destroy(adv);
 	if (sub)
 		natsSubscription_Destroy(sub);
 	if (js)

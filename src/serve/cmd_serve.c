@@ -26,6 +26,7 @@ enum opt_id {
 	OPT_HELP = 'h',
 	OPT_LISTEN = 256, OPT_ALLOW, OPT_ALLOW_RESERVED, OPT_TOKEN_FILE, OPT_STORE, OPT_MAX_RATE,
 	OPT_MAX_SCANS, OPT_TLS_CERT, OPT_TLS_KEY, OPT_MAX_EVENTS, OPT_USER, OPT_STATE_DIR,
+	OPT_NATS, OPT_CREDS, OPT_USER_FILE, OPT_TLS_CA,
 };
 
 static const struct cli_opt serve_opts[] = {
@@ -41,6 +42,12 @@ static const struct cli_opt serve_opts[] = {
 	{ "tls-cert", OPT_TLS_CERT, "FILE", "serve HTTPS with this PEM certificate (with --tls-key)" },
 	{ "tls-key", OPT_TLS_KEY, "FILE", "the certificate's PEM private key" },
 	{ "user", OPT_USER, "NAME", "as root: the user the HTTP process and the scans run as (default nobody)" },
+#ifdef FP_FLEET
+	{ "nats", OPT_NATS, "URL", "run every scan on the fleet: shard tasks to this NATS JetStream, findings back (docs/SCALING.md)" },
+	{ "creds", OPT_CREDS, "FILE", "with --nats: NATS credentials file (JWT and nkey seed)" },
+	{ "user-file", OPT_USER_FILE, "FILE", "with --nats: user and password, first line 'user:password'" },
+	{ "tls-ca", OPT_TLS_CA, "FILE", "with --nats: require TLS, trusting this PEM CA bundle" },
+#endif
 	{ "help", OPT_HELP, NULL, "print this help" },
 };
 
@@ -185,6 +192,10 @@ int cmd_serve(int argc, char **argv)
 		case OPT_TLS_CERT: sv.o.tls_cert = optarg; break;
 		case OPT_TLS_KEY: sv.o.tls_key = optarg; break;
 		case OPT_USER: sv.o.user = optarg; break;
+		case OPT_NATS: sv.o.nats = optarg; break;
+		case OPT_CREDS: sv.o.nats_creds = optarg; break;
+		case OPT_USER_FILE: sv.o.nats_user_file = optarg; break;
+		case OPT_TLS_CA: sv.o.nats_tls_ca = optarg; break;
 		case OPT_HELP: cli_usage(stdout, "serve"); free(sv.o.allow); return 0;
 		case ':': fatalx(EXIT_USAGE, "option '%s' needs an argument", argv[optind - 1]);
 		default: fatalx(EXIT_USAGE, "unknown option '%s'", argv[optind - 1]);
@@ -194,6 +205,10 @@ int cmd_serve(int argc, char **argv)
 		fatalx(EXIT_USAGE, "unexpected argument '%s'", argv[optind]);
 	if (!sv.o.nallow)
 		fatalx(EXIT_USAGE, "--allow is required: the addresses this sensor may scan");
+	if (!sv.o.nats && (sv.o.nats_creds || sv.o.nats_user_file || sv.o.nats_tls_ca))
+		fatalx(EXIT_USAGE, "--creds, --user-file and --tls-ca go with --nats");
+	if (sv.o.nats_creds && sv.o.nats_user_file)
+		fatalx(EXIT_USAGE, "--creds and --user-file exclude each other");
 	if (!!sv.o.tls_cert != !!sv.o.tls_key)
 		fatalx(EXIT_USAGE, "--tls-cert and --tls-key go together");
 	loopback = parse_listen(sv.o.listen, &sv.addr);

@@ -137,6 +137,8 @@ static char *task_json(const struct serve_task *t)
 	}
 	if (t->service_scan)
 		json_object_set_new(o, "service_scan", json_true());
+	if (t->shards > 1) /* a fleet scan (serve --nats) */
+		json_object_set_new(o, "shards", json_integer((json_int_t)t->shards));
 	if (t->connect)
 		json_object_set_new(o, "connect", json_true());
 	if (t->allow_reserved)

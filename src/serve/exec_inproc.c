@@ -72,6 +72,22 @@ static void *ckpt_main(void *arg)
 	return NULL;
 }
 
+struct fleet_stop {
+	struct serve *sv;
+	struct serve_scan *sc;
+};
+
+static bool fleet_stopped(void *ud)
+{
+	struct fleet_stop *fs = ud;
+	bool stop;
+
+	pthread_mutex_lock(&fs->sv->lock);
+	stop = fs->sc->cancel || fs->sv->shutdown;
+	pthread_mutex_unlock(&fs->sv->lock);
+	return stop;
+}
+
 static int inproc_run(struct serve *sv, struct serve_scan *sc, fp_config_t *cfg,
 		      const struct serve_exec_io *io, char *err, size_t errlen)
 {
@@ -82,6 +98,13 @@ static int inproc_run(struct serve *sv, struct serve_scan *sc, fp_config_t *cfg,
 	pthread_t ck_thread;
 	int ret, fd;
 
+	if (sv->o.nats) {
+		/* A fleet scan: the collector in this worker thread. */
+		struct fleet_stop fs = { sv, sc };
+
+		(void)io;
+		return serve_fleet_run(sv, sc->scan_id, &sc->task, cfg, fleet_stopped, &fs, err, errlen);
+	}
 	if (serve_scanner_for(sv, &sc->task, cfg, &s, err, errlen) < 0)
 		return -1;
 	if (io && io->resume && io->resume_len) {

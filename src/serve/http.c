@@ -130,6 +130,8 @@ static json_t *scan_json(const struct serve *sv, const struct serve_scan *sc)
 	serve_scan_stats(sc, &st);
 	if (sc->state == SCAN_COMPLETE)
 		progress = 1;
+	else if (sc->state != SCAN_QUEUED && sc->shards)
+		progress = (double)(sc->shards_complete + sc->shards_failed) / sc->shards;
 	else if (sc->state != SCAN_QUEUED)
 		progress = st.progress;
 	if (sc->state == SCAN_RUNNING && st.progress > 0.001) {
@@ -160,7 +162,8 @@ static json_t *scan_json(const struct serve *sv, const struct serve_scan *sc)
 		      "retries", t->has_retries ? (int)t->retries : 1,
 		      "seed", (json_int_t)t->seed, "states", states,
 		      "service_scan", t->service_scan, "connect", t->connect || !sv->raw_ok,
-		      "allow_reserved", t->allow_reserved, "shards", json_integer(1),
+		      "allow_reserved", t->allow_reserved,
+		      "shards", json_integer(sc->shards ? (json_int_t)sc->shards : 1),
 		      "counters",
 		      "planned", (json_int_t)st.planned, "sent", (json_int_t)st.sent,
 		      "received", (json_int_t)st.received, "valid", (json_int_t)st.valid,
@@ -171,6 +174,10 @@ static json_t *scan_json(const struct serve *sv, const struct serve_scan *sc)
 		      "stored", (json_int_t)sc->stored,
 		      "store_errors", (json_int_t)__atomic_load_n(&sc->store_errors, __ATOMIC_RELAXED),
 		      "links", "self", self, "events", events);
+	if (j && sc->shards) /* a fleet scan (serve --nats): its shards so far */
+		json_object_set_new(j, "fleet", json_pack("{s:I,s:I,s:I,s:I}", "shards",
+			(json_int_t)sc->shards, "done", (json_int_t)(sc->shards_complete + sc->shards_failed),
+			"complete", (json_int_t)sc->shards_complete, "failed", (json_int_t)sc->shards_failed));
 	return j;
 }
 

@@ -11,10 +11,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/capability.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <jansson.h>
@@ -207,6 +209,47 @@ static void child_checkpoint(struct child *c, bool live)
 	munmap(p, (size_t)n);
 }
 
+static bool child_stopped(void *ud)
+{
+	struct child *c = ud;
+
+	return child_cancel || c->write_failed;
+}
+
+/*
+ * A fleet scan (serve --nats): this child is the fleet collector. It keeps
+ * no capability and sets no_new_privs but installs no seccomp filter: it
+ * talks to the NATS servers (libnats's threads, reconnects, TLS) and
+ * sends nothing else (docs/SECURITY.md). Never returns.
+ */
+static void __attribute__((noreturn)) fleet_child(struct serve *sv, struct child *c,
+						  const char *scan_id, struct serve_task *t)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[2];
+	char err[PS_ERR_MAX + 1] = "";
+	fp_config_t cfg;
+	int ret;
+
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capset, &h, d) < 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		snprintf(err, sizeof(err), "cannot drop privileges: %s", strerror(errno));
+		child_done(c, FP_EPERM, err);
+		_exit(0);
+	}
+	if (!scan_id[0]) {
+		child_done(c, FP_EINVAL, "a fleet scan needs its scan id");
+		_exit(0);
+	}
+	prctl(PR_SET_NAME, "fp-serve-fleet");
+	fp_config_init(&cfg);
+	cfg.on_event = child_event;
+	cfg.userdata = c;
+	ret = serve_fleet_run(sv, scan_id, t, &cfg, child_stopped, c, err, sizeof(err));
+	child_done(c, ret < 0 ? FP_EIO : 0, ret < 0 ? err : "");
+	_exit(0);
+}
+
 /*
  * A scan child: forked by the parent (the unprivileged user, CAP_NET_RAW
  * alone, no_new_privs), fd its scan channel. Reads the task, checks it
@@ -290,6 +333,8 @@ static void __attribute__((noreturn)) scan_child(struct serve *sv, int fd, pid_t
 			child_done(&c, FP_EINVAL, err);
 			_exit(0);
 		}
+		if (sv->o.nats)
+			fleet_child(sv, &c, scan_id, &t);
 		fp_config_init(&cfg);
 		cfg.out_fd = -1;
 		cfg.rate = t.rate;
@@ -718,6 +763,8 @@ static char *task_json(const struct serve_task *t, const fp_config_t *cfg)
 	json_object_set_new(o, "service_scan", json_boolean(cfg->service_scan));
 	json_object_set_new(o, "connect", json_boolean(cfg->connect));
 	json_object_set_new(o, "allow_reserved", json_boolean(cfg->allow_reserved));
+	if (t->shards) /* a fleet scan (serve --nats) */
+		json_object_set_new(o, "shards", json_integer((json_int_t)t->shards));
 	s = json_dumps(o, JSON_COMPACT);
 out:
 	json_decref(st);

@@ -7,6 +7,9 @@
 #include <sys/random.h>
 
 #include "serve/serve.h"
+#ifdef FP_FLEET
+#include "fleet/collect.h"
+#endif
 #include "store/sink_store.h"
 #include "store/store.h"
 
@@ -119,6 +122,22 @@ static int on_event(const fp_event_t *ev, void *ud)
 	struct serve_scan *sc = rc->sc;
 	int stop;
 
+#ifdef FP_FLEET
+	if ((int)ev->kind == FLEET_EVENT_SHARD) {
+		/* A shard's first record (the collector passes each once). */
+		bool ok = strstr(ev->json, "\"status\":\"complete\"") != NULL;
+
+		pthread_mutex_lock(&sv->lock);
+		if (ok)
+			sc->shards_complete++;
+		else
+			sc->shards_failed++;
+		pthread_cond_broadcast(&sv->events);
+		stop = sc->cancel || sv->shutdown;
+		pthread_mutex_unlock(&sv->lock);
+		return stop;
+	}
+#endif
 	if (ev->kind == FP_EVENT_SCAN_STARTED) {
 		/* The library's scan_id names the scan in its events and the store. */
 		const char *p = strstr(ev->json, "\"scan_id\":\"");
@@ -142,6 +161,23 @@ static int on_event(const fp_event_t *ev, void *ud)
 	stop = sc->cancel || sv->shutdown;
 	pthread_mutex_unlock(&sv->lock);
 	return stop;
+}
+
+int serve_fleet_run(const struct serve *sv, const char *scan_id, const struct serve_task *t,
+		    fp_config_t *cfg, bool (*stopped)(void *), void *ud, char *err, size_t errlen)
+{
+#ifdef FP_FLEET
+	struct fleet_collect fc = { .url = sv->o.nats, .creds = sv->o.nats_creds,
+				    .user_file = sv->o.nats_user_file, .tls_ca = sv->o.nats_tls_ca,
+				    .scan_id = scan_id, .t = t, .on_event = cfg->on_event,
+				    .ud = cfg->userdata, .stopped = stopped, .stop_ud = ud };
+
+	return fleet_collect_run(&fc, err, errlen);
+#else
+	(void)sv, (void)scan_id, (void)t, (void)cfg, (void)stopped, (void)ud;
+	snprintf(err, errlen, "this fastport was built without the fleet (FLEET=0)");
+	return -1;
+#endif
 }
 
 static void config_for(const struct serve *sv, const struct serve_task *t, fp_config_t *cfg)
@@ -254,6 +290,8 @@ static void scan_run(struct serve *sv, struct serve_scan *sc)
 	config_for(sv, &sc->task, &cfg);
 	cfg.on_event = on_event;
 	cfg.userdata = &rc;
+	if (sv->o.nats) /* a restored fleet scan: its shards from its task */
+		sc->shards = sc->task.shards ? sc->task.shards : 1;
 	ret = durable_begin(sv, sc, &cfg, err, sizeof(err));
 	if (ret == 0) {
 		sc->sink = store_for(sv, sc, &st);
@@ -378,6 +416,27 @@ int serve_scan_submit(struct serve *sv, struct serve_task *t, struct serve_scan 
 	fp_config_t cfg;
 	fp_scanner_t *s;
 
+	if (t->shards > 1 && !sv->o.nats) {
+		snprintf(err, errlen, "shards: this sensor runs a scan as one shard (serve --nats "
+			 "splits scans for the fleet)");
+		*status = 400;
+		return -1;
+	}
+#ifdef FP_FLEET
+	if (sv->o.nats) {
+		/* A fleet scan: its shards, one seed for all of them. */
+		if (!t->shards)
+			t->shards = fleet_shards_for(t);
+		while (!t->seed) {
+			if (getrandom(&t->seed, sizeof(t->seed), 0) != (ssize_t)sizeof(t->seed)) {
+				snprintf(err, errlen, "getrandom: %s", strerror(errno));
+				*status = 500;
+				return -1;
+			}
+			t->seed &= (uint64_t)INT64_MAX;
+		}
+	}
+#endif
 	/* The library's parsers have the last word on targets and ports. */
 	config_for(sv, t, &cfg);
 	if (serve_scanner_for(sv, t, &cfg, &s, err, errlen) < 0) {
@@ -398,6 +457,15 @@ int serve_scan_submit(struct serve *sv, struct serve_task *t, struct serve_scan 
 	}
 	for (size_t i = 0; i < sizeof(rnd); i++)
 		snprintf(sc->id + 2 * i, 3, "%02x", rnd[i]);
+#ifdef FP_FLEET
+	/* A fleet scan: the fleet's scan id is the store's; an idempotency
+	 * key gives the id `fastport submit --idempotency-key` gives. */
+	if (sv->o.nats) {
+		if (!t->idempotency_key || fleet_scan_id_for_key(t->idempotency_key, sc->scan_id) < 0)
+			memcpy(sc->scan_id, sc->id, sizeof(sc->id));
+		sc->shards = t->shards;
+	}
+#endif
 	serve_now(sc->created);
 	sc->task = *t; /* moved below, once the scan is registered */
 	if (serve_durable_task(sc) < 0) {

@@ -73,6 +73,9 @@ struct serve_scan {
 	size_t nsev, capsev, sev_bytes;
 	void *resume_state;          /* that checkpoint, read at start (before the drop) */
 	size_t resume_len;
+	/* A fleet scan (serve --nats): its shards, those reported complete
+	 * and those failed or refused (src/fleet/collect.h). */
+	uint32_t shards, shards_complete, shards_failed;
 };
 
 struct serve;
@@ -125,6 +128,9 @@ struct serve_opts {
 	unsigned max_scans;
 	size_t max_events_bytes;     /* per scan, in memory */
 	const char *state_dir;       /* --state-dir; NULL: XDG_STATE_HOME/fastport */
+	/* --nats: every task goes to the fleet (src/fleet/collect.h); with
+	 * the agent's connection options. NULL: scans run here. */
+	const char *nats, *nats_creds, *nats_user_file, *nats_tls_ca;
 };
 
 struct serve {
@@ -177,6 +183,10 @@ const char *serve_state_name(enum scan_state st);
 /* A scanner configured for the task and cfg; -1 with err naming the bad spec. */
 int serve_scanner_for(const struct serve *sv, const struct serve_task *t, fp_config_t *cfg,
 		      fp_scanner_t **out, char *err, size_t errlen);
+/* A fleet scan (sv->o.nats): runs the collector for sc's task, the
+ * events to cfg->on_event, until stopped(ud) (fleet_collect_run). */
+int serve_fleet_run(const struct serve *sv, const char *scan_id, const struct serve_task *t,
+		    fp_config_t *cfg, bool (*stopped)(void *), void *ud, char *err, size_t errlen);
 /* The scan's counters now (live while running). Under sv->lock. */
 void serve_scan_stats(const struct serve_scan *sc, fp_stats_t *st);
 

@@ -166,10 +166,8 @@ int task_parse(const char *buf, size_t len, struct serve_task *t, char *err, siz
 		else if (!strcmp(key, "states"))
 			r = get_states(v, &t->states, err, errlen);
 		else if (!strcmp(key, "shards")) {
-			r = get_uint(v, key, 1, 1, &u, err, errlen);
-			if (r < 0)
-				snprintf(err, errlen, "shards: one sensor runs a scan as one shard "
-					 "(split with fastport submit)");
+			/* More than one: only for the fleet (serve --nats). */
+			r = get_uint(v, key, 1, TASK_SHARDS_MAX, &u, err, errlen);
 			t->shards = (uint32_t)u;
 		} else if (!strcmp(key, "service_scan"))
 			r = get_bool(v, key, &t->service_scan, err, errlen);

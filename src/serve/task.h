@@ -17,6 +17,7 @@
 #define TASK_STR_MAX 4096      /* one target, exclude or the port spec */
 #define TASK_NAME_MAX 256
 #define TASK_KEY_MAX 128       /* idempotency_key */
+#define TASK_SHARDS_MAX 100000 /* shards (more than one: serve --nats only) */
 
 struct serve_task {
 	char **targets;            /* ntargets >= 1 strings */
@@ -29,7 +30,7 @@ struct serve_task {
 	bool has_retries;
 	uint64_t seed;             /* 0: random */
 	uint32_t states;           /* 1U << FP_STATE_*; 0: not given (open) */
-	uint32_t shards;           /* 0 or 1: one; more: refused for now */
+	uint32_t shards;           /* 0: not given; more than 1: serve --nats only */
 	bool service_scan;
 	bool connect;              /* connect() scan instead of raw SYN */
 	bool allow_reserved;       /* the task asks for reserved ranges */
