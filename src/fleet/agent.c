@@ -640,7 +640,21 @@ out:
 	fleet_task_free(&r.ft);
 }
 
+static int ensure_consumer_once(struct agent *a, bool last);
+
+/* Agents starting together race to make or update the one consumer: a
+ * failure is tried again (a cluster may also be electing leaders). */
 static int ensure_consumer(struct agent *a)
+{
+	for (int tries = 0; tries < 10; tries++) {
+		if (ensure_consumer_once(a, tries == 9) == 0)
+			return 0;
+		usleep(300000);
+	}
+	return -1;
+}
+
+static int ensure_consumer_once(struct agent *a, bool last)
 {
 	jsConsumerInfo *ci = NULL;
 	jsConsumerConfig cc;
@@ -681,8 +695,11 @@ static int ensure_consumer(struct agent *a)
 			s = js_GetConsumerInfo(&ci, a->js, FLEET_TASKS_STREAM, FLEET_CONSUMER, NULL, &jerr);
 	}
 	if (s != NATS_OK || !ci) {
-		fprintf(stderr, "%s: agent: consumer %s of %s: %s (%d) %s\n", CLI_PROG, FLEET_CONSUMER,
-			FLEET_TASKS_STREAM, natsStatus_GetText(s), (int)jerr, nats_GetLastError(NULL));
+		if (last)
+			fprintf(stderr, "%s: agent: consumer %s of %s: %s (%d) %s\n", CLI_PROG,
+				FLEET_CONSUMER, FLEET_TASKS_STREAM, natsStatus_GetText(s), (int)jerr,
+				nats_GetLastError(NULL));
+		jsConsumerInfo_Destroy(ci);
 		return -1;
 	}
 	/* The consumer's own settings rule the lease and the last delivery. */
