@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (t.idempotency_key)
 		str_ok(t.idempotency_key, TASK_KEY_MAX);
 	CHECK(!(t.states & ~FP_STATES_ALL));
-	CHECK(t.rate <= 100000000 && t.retries <= 100 && t.shards <= 1);
+	CHECK(t.rate <= 100000000 && t.retries <= 100 && t.shards <= TASK_SHARDS_MAX);
 	task_states_format(t.states, states);
 	task_free(&t);
 	return 0;
