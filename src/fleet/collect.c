@@ -161,52 +161,6 @@ static int publish_shards(jsCtx *js, const char *scan, json_t *task, uint32_t n,
 	return 0;
 }
 
-/* The 128-bit ids of the findings passed on (open addressing). */
-struct seen {
-	uint64_t (*k)[2];
-	size_t cap, n;
-};
-
-static int seen_add(struct seen *st, const char *id)
-{
-	uint64_t a = 1469598103934665603ULL, b = 0;
-
-	for (const char *p = id; *p; p++) {
-		a = (a ^ (unsigned char)*p) * 1099511628211ULL;
-		b = (b ^ (unsigned char)*p) * 0x100000001b3ULL + 0x9e3779b97f4a7c15ULL;
-	}
-	if (!a && !b)
-		b = 1;
-	if (2 * (st->n + 1) > st->cap) {
-		struct seen bigger = { .cap = st->cap ? 2 * st->cap : 1024, .n = st->n };
-
-		bigger.k = calloc(bigger.cap, sizeof(*bigger.k));
-		if (!bigger.k)
-			return -1;
-		for (size_t i = 0; i < st->cap; i++) {
-			size_t j = st->k[i][0] & (bigger.cap - 1);
-
-			if (!st->k[i][0] && !st->k[i][1])
-				continue;
-			while (bigger.k[j][0] || bigger.k[j][1])
-				j = (j + 1) & (bigger.cap - 1);
-			memcpy(bigger.k[j], st->k[i], sizeof(st->k[i]));
-		}
-		free(st->k);
-		*st = bigger;
-	}
-	for (size_t j = a & (st->cap - 1);; j = (j + 1) & (st->cap - 1)) {
-		if (st->k[j][0] == a && st->k[j][1] == b)
-			return 0;
-		if (!st->k[j][0] && !st->k[j][1]) {
-			st->k[j][0] = a;
-			st->k[j][1] = b;
-			st->n++;
-			return 1;
-		}
-	}
-}
-
 struct collect {
 	const struct fleet_collect *fc;
 	uint32_t n, done, bad;
@@ -315,7 +269,7 @@ int fleet_collect_run(const struct fleet_collect *fc, char *err, size_t errlen)
 	struct fleet_conn_opts co = { .url = fc->url, .creds = fc->creds, .user_file = fc->user_file,
 				      .tls_ca = fc->tls_ca, .name = "fastport-serve" };
 	struct collect c = { .fc = fc, .n = fc->t->shards ? fc->t->shards : 1 };
-	struct seen seen = { 0 };
+	struct fleet_idset seen = { 0 };
 	natsConnection *nc = NULL;
 	natsSubscription *sub = NULL, *adv = NULL;
 	jsCtx *js = NULL;
@@ -382,7 +336,7 @@ int fleet_collect_run(const struct fleet_collect *fc, char *err, size_t errlen)
 			int r = 1;
 
 			if (natsMsgHeader_Get(m, "Nats-Msg-Id", &id) == NATS_OK && id)
-				r = seen_add(&seen, id);
+				r = fleet_idset_add(&seen, id);
 			if (r < 0) {
 				natsMsg_Destroy(m);
 				snprintf(err, errlen, "out of memory");

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* What the fleet's commands share: the NATS connection, the streams, the shard task, message ids. */
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -337,4 +338,49 @@ void fleet_task_free(struct fleet_task *ft)
 {
 	task_free(&ft->t);
 	memset(ft, 0, sizeof(*ft));
+}
+
+int fleet_idset_add(struct fleet_idset *st, const char *id)
+{
+	uint64_t a = 0, b = 0;
+
+	if (strlen(id) != 32 || sscanf(id, "%16" SCNx64 "%16" SCNx64, &a, &b) != 2) {
+		/* Not our id: hash the text instead. */
+		a = 1469598103934665603ULL;
+		for (const char *p = id; *p; p++)
+			a = (a ^ (unsigned char)*p) * 1099511628211ULL;
+		b = ~a;
+	}
+	if (!a && !b)
+		b = 1;
+	if (2 * (st->n + 1) > st->cap) {
+		struct fleet_idset bigger = { .cap = st->cap ? 2 * st->cap : 1024 };
+
+		bigger.k = calloc(bigger.cap, sizeof(*bigger.k));
+		if (!bigger.k)
+			return -1;
+		for (size_t i = 0; i < st->cap; i++) {
+			size_t j = st->k[i][0] & (bigger.cap - 1);
+
+			if (!st->k[i][0] && !st->k[i][1])
+				continue;
+			while (bigger.k[j][0] || bigger.k[j][1])
+				j = (j + 1) & (bigger.cap - 1);
+			bigger.k[j][0] = st->k[i][0];
+			bigger.k[j][1] = st->k[i][1];
+		}
+		free(st->k);
+		bigger.n = st->n;
+		*st = bigger;
+	}
+	for (size_t j = a & (st->cap - 1);; j = (j + 1) & (st->cap - 1)) {
+		if (st->k[j][0] == a && st->k[j][1] == b)
+			return 0;
+		if (!st->k[j][0] && !st->k[j][1]) {
+			st->k[j][0] = a;
+			st->k[j][1] = b;
+			st->n++;
+			return 1;
+		}
+	}
 }

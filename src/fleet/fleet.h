@@ -129,4 +129,13 @@ static inline bool advisory_pending(natsSubscription *sub)
 cli_main_fn cmd_agent, cmd_submit, cmd_results, cmd_agents;
 cli_usage_fn cmd_agent_usage, cmd_submit_usage, cmd_results_usage, cmd_agents_usage;
 
+/* The message ids seen (findings once): a set of 128-bit keys, open
+ * addressing. fleet_idset_add takes a 32-hex-digit id (other text is
+ * hashed) and returns 1 when new, 0 when seen, -1 on no memory; free k. */
+struct fleet_idset {
+	uint64_t (*k)[2];
+	size_t cap, n;
+};
+int fleet_idset_add(struct fleet_idset *st, const char *id);
+
 #endif

@@ -306,58 +306,6 @@ out:
 	return ret;
 }
 
-/* The message ids seen: a set of 128-bit keys, open addressing. */
-struct idset {
-	uint64_t (*k)[2];
-	size_t cap, n;
-};
-
-/* Adds the 32-hex-digit id; returns 1 when new, 0 when seen, -1 on no memory. */
-static int idset_add(struct idset *st, const char *id)
-{
-	uint64_t a = 0, b = 0;
-
-	if (strlen(id) != 32 || sscanf(id, "%16" SCNx64 "%16" SCNx64, &a, &b) != 2) {
-		/* Not our id: hash the text instead. */
-		a = 1469598103934665603ULL;
-		for (const char *p = id; *p; p++)
-			a = (a ^ (unsigned char)*p) * 1099511628211ULL;
-		b = ~a;
-	}
-	if (!a && !b)
-		b = 1;
-	if (2 * (st->n + 1) > st->cap) {
-		struct idset bigger = { .cap = st->cap ? 2 * st->cap : 1024 };
-
-		bigger.k = calloc(bigger.cap, sizeof(*bigger.k));
-		if (!bigger.k)
-			return -1;
-		for (size_t i = 0; i < st->cap; i++) {
-			size_t j = st->k[i][0] & (bigger.cap - 1);
-
-			if (!st->k[i][0] && !st->k[i][1])
-				continue;
-			while (bigger.k[j][0] || bigger.k[j][1])
-				j = (j + 1) & (bigger.cap - 1);
-			bigger.k[j][0] = st->k[i][0];
-			bigger.k[j][1] = st->k[i][1];
-		}
-		free(st->k);
-		bigger.n = st->n;
-		*st = bigger;
-	}
-	for (size_t j = a & (st->cap - 1);; j = (j + 1) & (st->cap - 1)) {
-		if (st->k[j][0] == a && st->k[j][1] == b)
-			return 0;
-		if (!st->k[j][0] && !st->k[j][1]) {
-			st->k[j][0] = a;
-			st->k[j][1] = b;
-			st->n++;
-			return 1;
-		}
-	}
-}
-
 /* Messages in the stream on the scan's subjects (0 when none or no stream). */
 static uint64_t scan_messages(jsCtx *js, const char *filter)
 {
@@ -455,7 +403,7 @@ int cmd_results(int argc, char **argv)
 	jsOptions jso;
 	jsSubOptions so;
 	jsErrCode jerr = 0;
-	struct idset seen = { 0 };
+	struct fleet_idset seen = { 0 };
 	struct shard_outcome out = { 0 };
 	uint64_t findings = 0, dups = 0, total;
 	int c, ret = 1;
@@ -537,7 +485,7 @@ int cmd_results(int argc, char **argv)
 			int r = 1;
 
 			if (natsMsgHeader_Get(m, "Nats-Msg-Id", &id) == NATS_OK && id)
-				r = idset_add(&seen, id);
+				r = fleet_idset_add(&seen, id);
 			if (r < 0) {
 				natsMsg_Destroy(m);
 				fprintf(stderr, "%s: results: out of memory\n", CLI_PROG);
