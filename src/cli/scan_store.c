@@ -87,13 +87,6 @@ static void specs_file(struct specs *s, const char *opt, const char *path)
 	fclose(f);
 }
 
-static int count_complete(const struct store_scan *sc, void *ud)
-{
-	if (sc->state == STORE_COMPLETE)
-		++*(unsigned *)ud;
-	return 0;
-}
-
 /* The seed saved in a resume file (src/engine/resume.h: "FPRESUME", then
  * the version, the pass and the seed as little-endian numbers). */
 static bool resume_seed(int fd, uint64_t *seed)
@@ -113,7 +106,6 @@ struct scan_store *scan_store_open(const struct scan_store_opts *o, const char *
 	struct scan_store *ss = calloc(1, sizeof(*ss));
 	struct specs targets = { 0 }, excludes = { 0 };
 	char err[600];
-	unsigned complete = 0;
 	uint64_t seed;
 	int ret;
 
@@ -175,9 +167,11 @@ struct scan_store *scan_store_open(const struct scan_store_opts *o, const char *
 	}
 	if (ss->scan_id[0])
 		*scan_id = ss->scan_id;
-	if (store_list_scans(ss->st, ss->scope, count_complete, &complete) < 0)
+	ret = store_scope_has_complete(ss->st, ss->scope);
+	if (ret < 0)
 		fatalx(1, "%s", store_error(ss->st));
-	ss->baseline = complete > 0;
+	ss->baseline = ret > 0;
+	store_trace("scope has %s complete scan", ss->baseline ? "a" : "no");
 	return ss;
 }
 
@@ -439,6 +433,7 @@ void scan_store_free(struct scan_store *ss)
 			;
 	sink_store_close(ss->sink);
 	store_close(ss->st);
+	store_trace("closed");
 	store_url_free(&ss->url);
 	free(ss->scope_desc);
 	free(ss);

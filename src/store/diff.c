@@ -325,6 +325,34 @@ static int emit(enum diff_change c, const struct diff_port *b, const struct diff
 	return ret;
 }
 
+int diff_walk(struct diff_side *before, struct diff_side *after,
+	      int (*cb)(const struct diff_port *before, const struct diff_port *after, void *ud),
+	      void *ud)
+{
+	size_t i = 0, j = 0;
+	int ret = 0;
+
+	diff_side_finish(before);
+	diff_side_finish(after);
+	while (ret == 0 && (i < before->n || j < after->n)) {
+		const struct diff_port *b = NULL, *a = NULL;
+		int c;
+
+		if (i == before->n)
+			c = 1;
+		else if (j == after->n)
+			c = -1;
+		else
+			c = port_cmp(&before->v[i], &after->v[j]);
+		if (c <= 0)
+			b = &before->v[i++];
+		if (c >= 0)
+			a = &after->v[j++];
+		ret = cb(b, a, ud);
+	}
+	return ret;
+}
+
 int diff_run(struct diff_side *before, struct diff_side *after, const struct diff_ctx *ctx,
 	     diff_cb cb, void *ud)
 {

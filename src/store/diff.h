@@ -78,6 +78,13 @@ typedef int (*diff_cb)(enum diff_change c, const struct diff_port *before,
 int diff_run(struct diff_side *before, struct diff_side *after, const struct diff_ctx *ctx,
 	     diff_cb cb, void *ud);
 
+/* Calls cb for every port of either side, in (address, port, protocol)
+ * order, with its record on each side (NULL where that side has none).
+ * cb returns non-zero to stop (returned). */
+int diff_walk(struct diff_side *before, struct diff_side *after,
+	      int (*cb)(const struct diff_port *before, const struct diff_port *after, void *ud),
+	      void *ud);
+
 /* Ports open before and not open after, without looking at confirmations:
  * the candidates to re-probe before reporting them closed. */
 int diff_close_candidates(struct diff_side *before, struct diff_side *after,

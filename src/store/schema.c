@@ -104,7 +104,64 @@ static const char *const v1[] = {
 	NULL,
 };
 
+/*
+ * v2: the exposure of open ports carries no per-scan times. A scope
+ * records its current scan (the newest complete scan, which the exposure
+ * follows) and that scan's end; an open row's last_seen and last_scan are
+ * NULL and mean "the scope's current scan". So a complete scan writes the
+ * rows that changed (opened, closed, service replaced), not every open
+ * port. The `exposure` view gives the columns of v1's table. Migrating: each
+ * scope's current scan is its newest complete scan; open rows it names
+ * become implicit; open rows another scan left (an older scan that
+ * completed after a newer one) are closed, as the newest scan had them.
+ */
+static const char *const v2[] = {
+	"CREATE TABLE exposure_rows ("
+	" scope TEXT NOT NULL,"
+	" addr TEXT NOT NULL,"
+	" port INTEGER NOT NULL,"
+	" protocol TEXT NOT NULL,"
+	" state TEXT NOT NULL,"
+	" service TEXT,"
+	" product TEXT,"
+	" version TEXT,"
+	" cert_sha256 TEXT,"
+	" first_seen TEXT NOT NULL,"
+	" last_seen TEXT,"
+	" first_scan TEXT NOT NULL,"
+	" last_scan TEXT,"
+	" PRIMARY KEY (scope, addr, port, protocol))",
+
+	"ALTER TABLE scopes ADD COLUMN cur_scan TEXT",
+	"ALTER TABLE scopes ADD COLUMN cur_seen TEXT",
+
+	"UPDATE scopes SET cur_scan = (SELECT c.scan_id FROM scans c WHERE c.scope = scopes.scope"
+	" AND c.state = 'complete' ORDER BY c.started_at DESC, c.scan_id DESC LIMIT 1)",
+	"UPDATE scopes SET cur_seen = (SELECT COALESCE(c.ended_at, c.started_at) FROM scans c"
+	" WHERE c.scan_id = scopes.cur_scan)",
+
+	"INSERT INTO exposure_rows (scope, addr, port, protocol, state, service, product, version,"
+	" cert_sha256, first_seen, last_seen, first_scan, last_scan)"
+	" SELECT e.scope, e.addr, e.port, e.protocol,"
+	" CASE WHEN e.state = 'open' AND e.last_scan <> COALESCE(p.cur_scan, '') THEN 'closed'"
+	" ELSE e.state END, e.service, e.product, e.version, e.cert_sha256, e.first_seen,"
+	" CASE WHEN e.state = 'open' AND e.last_scan = p.cur_scan THEN NULL ELSE e.last_seen END,"
+	" e.first_scan,"
+	" CASE WHEN e.state = 'open' AND e.last_scan = p.cur_scan THEN NULL ELSE e.last_scan END"
+	" FROM exposure e JOIN scopes p ON p.scope = e.scope",
+
+	"DROP TABLE exposure",
+
+	"CREATE VIEW exposure AS SELECT e.scope, e.addr, e.port, e.protocol, e.state, e.service,"
+	" e.product, e.version, e.cert_sha256, e.first_seen,"
+	" COALESCE(e.last_seen, p.cur_seen) AS last_seen, e.first_scan,"
+	" COALESCE(e.last_scan, p.cur_scan) AS last_scan"
+	" FROM exposure_rows e JOIN scopes p ON p.scope = e.scope",
+	NULL,
+};
+
 const struct store_migration store_migrations[] = {
 	{ 1, v1 },
+	{ 2, v2 },
 };
 const size_t store_nmigrations = sizeof(store_migrations) / sizeof(store_migrations[0]);

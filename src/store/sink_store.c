@@ -102,6 +102,8 @@ static int commit(struct sink_store *ss)
 	}
 	ss->uncommitted = 0;
 	ss->commits++;
+	store_trace("commit %llu: %llu events stored", (unsigned long long)ss->commits,
+		    (unsigned long long)ss->events);
 	return 0;
 }
 
@@ -136,6 +138,8 @@ static int begin(struct sink_store *ss, const struct store_event *ev, struct sto
 		if (ss->base_id[0] && store_load_side(ss->st, ss->base_id, true, &ss->before) < 0)
 			goto fail;
 	}
+	store_trace("scan %s begun%s%s", ss->scan_id, ss->base_id[0] ? ", baseline loaded: " : "",
+		    ss->base_id);
 	return 0;
 fail:
 	fail(ss, "recording scan %s: %s", ev->scan_id, store_error(ss->st));
@@ -297,9 +301,9 @@ int sink_store_open(struct sink_store **out, struct store *st, const struct sink
 	ss->st = st;
 	ss->o = *o;
 	if (!ss->o.batch_events)
-		ss->o.batch_events = 10000;
+		ss->o.batch_events = 50000;
 	if (!ss->o.batch_ms)
-		ss->o.batch_ms = 250;
+		ss->o.batch_ms = 1000;
 	pthread_mutex_init(&ss->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -439,7 +443,9 @@ int sink_store_finish(struct sink_store *ss, int state,
 	char now[32];
 	int ret = -1;
 
+	store_trace("the scan returned");
 	stop_writer(ss);
+	store_trace("writer drained: %llu events", (unsigned long long)ss->events);
 	if (ss->failed)
 		return -1;
 	if (!ss->begun)
@@ -465,6 +471,7 @@ int sink_store_finish(struct sink_store *ss, int state,
 			fail(ss, "%s", l.oom || ss->mem ? "out of memory" : store_error(ss->st));
 			goto out;
 		}
+		store_trace("%zu close candidates", l.n);
 		if (l.n && confirm(l.v, l.n, cud) != 0) {
 			fail(ss, "confirming closed ports failed");
 			goto out;

@@ -17,8 +17,8 @@
 struct sink_store_opts {
 	const char *scope;       /* scope key (required) */
 	const char *scope_desc;  /* readable scope, may be NULL */
-	unsigned batch_events;   /* commit at least every N events (0: 10000) */
-	unsigned batch_ms;       /* and at least every N ms (0: 250) */
+	unsigned batch_events;   /* commit at least every N events (0: 50000) */
+	unsigned batch_ms;       /* and at least every N ms (0: 1000) */
 	bool strict;             /* a line that does not parse fails the sink
 				  * (otherwise it is counted and skipped) */
 };

@@ -25,12 +25,21 @@
 #define CKPT_FRAMES 16384
 #define CKPT_FRAMES_MAX (16 * CKPT_FRAMES)
 #define MAX_COLS 16
+/* Statements kept prepared: the exposure's row statements are long (256
+ * rows of 13 parameters) and the same text again and again. */
+#define STMT_CACHE 8
 
 struct sq {
 	struct store base;
 	sqlite3 *db;
 	sqlite3_stmt *ins_finding, *ins_event;
 	bool batch; /* a put_event transaction is open */
+	struct {
+		char *sql;
+		sqlite3_stmt *st;
+		bool busy; /* stepping (a row callback may query again) */
+	} cache[STMT_CACHE];
+	unsigned cache_next;
 	int wal_frames; /* pages in the WAL after the last commit */
 	/* The checkpointer: a connection of its own (opened with the store,
 	 * before any sandbox) and a thread (started by the first batch that
@@ -218,6 +227,10 @@ static void sq_close(struct store *s)
 		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_finalize(q->ins_finding);
 	sqlite3_finalize(q->ins_event);
+	for (int i = 0; i < STMT_CACHE; i++) {
+		sqlite3_finalize(q->cache[i].st);
+		free(q->cache[i].sql);
+	}
 	sqlite3_close_v2(q->db);
 	free(q);
 }
@@ -320,11 +333,13 @@ fail:
 static int bind_all(struct sq *q, sqlite3_stmt *st, const struct sqlv *p, int n)
 {
 	for (int i = 0; i < n; i++) {
-		char name[16];
 		int idx, rc;
 
-		snprintf(name, sizeof(name), "$%d", i + 1);
-		idx = sqlite3_bind_parameter_index(st, name);
+		/* ?N (sq_prepare) is parameter N: no name lookup, which is
+		 * a linear search. One the text does not use is skipped. */
+		idx = i + 1;
+		if (idx > sqlite3_bind_parameter_count(st))
+			continue;
 		if (!idx)
 			continue;
 		switch (p[i].t) {
@@ -343,16 +358,60 @@ static int bind_all(struct sq *q, sqlite3_stmt *st, const struct sqlv *p, int n)
 	return STORE_OK;
 }
 
+/* Prepares the shared SQL text with its $N parameters written ?N, which
+ * SQLite numbers N (a $N is named, numbered in order of appearance). The
+ * store's SQL has no '$' in a literal. */
+static int sq_prepare(struct sq *q, const char *sql, sqlite3_stmt **st)
+{
+	char *t = strdup(sql);
+	int rc;
+
+	if (!t)
+		return store_fail(&q->base, "%s: out of memory", q->base.where);
+	for (char *c = t; *c; c++)
+		if (*c == '$' && c[1] >= '0' && c[1] <= '9')
+			*c = '?';
+	rc = sqlite3_prepare_v3(q->db, t, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+	free(t);
+	return rc == SQLITE_OK ? STORE_OK : sq_fail(q, "preparing a statement");
+}
+
 static int sq_query(struct store *s, const char *sql, const struct sqlv *p, int n,
 		    store_row_cb cb, void *ud)
 {
 	struct sq *q = to_sq(s);
 	sqlite3_stmt *st = NULL;
 	const char *col[MAX_COLS];
-	int rc, ret;
+	int rc = SQLITE_OK, ret, slot = -1;
 
-	if (sqlite3_prepare_v2(q->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return sq_fail(q, "preparing a statement");
+	for (int i = 0; i < STMT_CACHE; i++)
+		if (q->cache[i].sql && !q->cache[i].busy && !strcmp(q->cache[i].sql, sql)) {
+			st = q->cache[i].st;
+			slot = i;
+			break;
+		}
+	if (!st) {
+		char *copy = NULL;
+
+		if (sq_prepare(q, sql, &st) < 0)
+			return STORE_EFAIL;
+		for (int i = 0; i < STMT_CACHE && slot < 0; i++) {
+			int k = (int)(q->cache_next++ % STMT_CACHE);
+
+			if (!q->cache[k].busy)
+				slot = k;
+		}
+		if (slot >= 0 && !(copy = strdup(sql)))
+			slot = -1;
+		if (slot >= 0) {
+			sqlite3_finalize(q->cache[slot].st);
+			free(q->cache[slot].sql);
+			q->cache[slot].sql = copy;
+			q->cache[slot].st = st;
+		}
+	}
+	if (slot >= 0)
+		q->cache[slot].busy = true;
 	ret = bind_all(q, st, p, n);
 	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int nc = sqlite3_column_count(st);
@@ -366,7 +425,13 @@ static int sq_query(struct store *s, const char *sql, const struct sqlv *p, int 
 	}
 	if (ret == 0 && rc != SQLITE_DONE)
 		ret = sq_fail(q, "running a statement");
-	sqlite3_finalize(st);
+	if (slot >= 0) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		q->cache[slot].busy = false;
+	} else {
+		sqlite3_finalize(st);
+	}
 	return ret;
 }
 

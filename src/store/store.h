@@ -31,7 +31,7 @@ enum {
 };
 
 /* The schema version this build writes (migrations 1..N, see store.c). */
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* Longest scan id, scope key, address text the store accepts. */
 #define STORE_ID_MAX 128
@@ -64,6 +64,12 @@ void store_url_free(struct store_url *u);
 
 /* The current UTC time as RFC 3339 with microseconds (buf holds 32). */
 void store_now(char buf[static 32]);
+
+/* With FASTPORT_STORE_TRACE set in the environment (read once, at the
+ * first call): "fastport: store +SECONDS: what" on standard error, the
+ * seconds counted from that first call. A diagnostic of where a stored
+ * scan's time goes; nothing otherwise. */
+void store_trace(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- What is stored ---- */
 
@@ -240,6 +246,9 @@ int store_end_scan_sides(struct store *s, const char *scan_id, unsigned shard,
 
 /* Every scan, oldest first (scope NULL) or those of one scope. */
 int store_list_scans(struct store *s, const char *scope, store_scan_cb cb, void *ud);
+/* Whether the scope has a complete scan (a baseline for the next): 1 yes,
+ * 0 no, <0 error. Reads the scans table only. */
+int store_scope_has_complete(struct store *s, const char *scope);
 
 /* The scan whose id is id or starts with id (at least 4 characters, one
  * match). 0 and the full id in out; STORE_EFAIL when none or several. */
