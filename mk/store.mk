@@ -47,8 +47,9 @@ endif
 store-test: $(STORE_TOOL)
 	$(Q)tests/store/run $(BUILD)
 
+build/fuzz/fuzz_store_side: src/store/diff.c src/store/diff.h
 build/fuzz/fuzz_store_event build/fuzz/fuzz_store_fast: src/store/event_parse.c \
 	src/store/event_fast.c src/store/event_fields.h
-build/fuzz/fuzz_store_event build/fuzz/fuzz_store_fast: FUZZ_FLAGS += $(shell pkg-config --cflags jansson 2>/dev/null) \
+build/fuzz/fuzz_store_event build/fuzz/fuzz_store_fast build/fuzz/fuzz_store_side: FUZZ_FLAGS += $(shell pkg-config --cflags jansson 2>/dev/null) \
 	-Wl,--no-as-needed $(shell pkg-config --libs jansson 2>/dev/null)
 endif

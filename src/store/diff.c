@@ -410,3 +410,242 @@ int diff_close_candidates(struct diff_side *before, struct diff_side *after,
 	}
 	return ret;
 }
+
+/* ---- a side as text ---- */
+
+enum {
+	SF_STATE = 1 << 0,
+	SF_REASON = 1 << 1,
+	SF_SERVICE = 1 << 2,
+	SF_PRODUCT = 1 << 3,
+	SF_VERSION = 1 << 4,
+	SF_CERT = 1 << 5,
+	SF_CONFIRMED = 1 << 6,
+	SF_TIME = 1 << 7,
+	SF_HAS_SERVICE = 1 << 8,
+	SF_ALL = (1 << 9) - 1,
+};
+
+#define SIDE_MAGIC "fastport-side 1 "
+#define SIDE_FIELDS 12
+
+struct tbuf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void tb_put(struct tbuf *b, const char *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (b->cap - b->len < n + 1) {
+		size_t cap = b->cap ? b->cap : 1 << 20;
+		char *p;
+
+		while (cap - b->len < n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+/* A string field, escaped; absent: nothing. */
+static void tb_str(struct tbuf *b, const char *s)
+{
+	const char *run = s;
+
+	if (!s)
+		return;
+	for (; *s; s++) {
+		const char *e = *s == '\\' ? "\\\\" : *s == '\t' ? "\\t" : *s == '\n' ? "\\n"
+			      : *s == '\r' ? "\\r" : NULL;
+
+		if (!e)
+			continue;
+		tb_put(b, run, (size_t)(s - run));
+		tb_put(b, e, 2);
+		run = s + 1;
+	}
+	tb_put(b, run, (size_t)(s - run));
+}
+
+char *diff_side_dump(struct diff_side *d, bool times, size_t *len)
+{
+	struct tbuf b = { 0 };
+	char head[64];
+
+	diff_side_finish(d);
+	tb_put(&b, head, (size_t)snprintf(head, sizeof(head), SIDE_MAGIC "%zu\n", d->n));
+	for (size_t i = 0; i < d->n && !b.oom; i++) {
+		const struct diff_port *p = &d->v[i];
+		const char *f[8] = { p->state, p->reason, p->service, p->product, p->version,
+				     p->cert_sha256, p->confirmed, times ? p->time : NULL };
+		unsigned flags = p->has_service ? SF_HAS_SERVICE : 0;
+		char num[48];
+
+		for (int k = 0; k < 8; k++)
+			if (f[k])
+				flags |= 1U << k;
+		tb_str(&b, p->ip);
+		tb_put(&b, num, (size_t)snprintf(num, sizeof(num), "\t%u\t", p->port));
+		tb_str(&b, p->protocol);
+		tb_put(&b, num, (size_t)snprintf(num, sizeof(num), "\t%x", flags));
+		for (int k = 0; k < 8; k++) {
+			tb_put(&b, "\t", 1);
+			tb_str(&b, f[k]);
+		}
+		tb_put(&b, "\n", 1);
+	}
+	if (b.oom) {
+		free(b.p);
+		return NULL;
+	}
+	*len = b.len;
+	return b.p;
+}
+
+/* Unescapes [s, e) into out (room for e - s + 1); its length, or -1. */
+static long unescape(const char *s, const char *e, char *out)
+{
+	char *o = out;
+
+	for (; s < e; s++) {
+		if (*s != '\\') {
+			if (*s == '\t' || *s == '\n' || *s == '\r' || !*s)
+				return -1;
+			*o++ = *s;
+			continue;
+		}
+		if (++s == e)
+			return -1;
+		switch (*s) {
+		case '\\': *o++ = '\\'; break;
+		case 't': *o++ = '\t'; break;
+		case 'n': *o++ = '\n'; break;
+		case 'r': *o++ = '\r'; break;
+		default: return -1;
+		}
+	}
+	*o = '\0';
+	return (long)(o - out);
+}
+
+/* A decimal number of at most max in [s, e). */
+static bool dec_field(const char *s, const char *e, unsigned long max, unsigned long *v)
+{
+	*v = 0;
+	if (s == e || e - s > 10)
+		return false;
+	for (; s < e; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		*v = *v * 10 + (unsigned long)(*s - '0');
+	}
+	return *v <= max;
+}
+
+int diff_side_undump(struct diff_side *d, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len, *nl;
+	unsigned long n, line = 0;
+	char *buf = NULL;
+	bool oom = false;
+	int ret = -1;
+
+	diff_side_init(d);
+	nl = memchr(p, '\n', len);
+	if (!nl || (size_t)(nl - p) < sizeof(SIDE_MAGIC) - 1 ||
+	    memcmp(p, SIDE_MAGIC, sizeof(SIDE_MAGIC) - 1) ||
+	    !dec_field(p + sizeof(SIDE_MAGIC) - 1, nl, 100000000UL, &n))
+		goto out;
+	buf = malloc(len + 1);
+	if (!buf)
+		goto out;
+	for (p = nl + 1; p < end; p = nl + 1, line++) {
+		const char *f[SIDE_FIELDS + 1], *q = p;
+		const char *val[8];
+		unsigned long port, flags;
+		struct diff_port *dp;
+		int nf = 0;
+		char *w = buf, *ip, *proto;
+
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl || line == n)
+			goto out;
+		f[nf++] = p;
+		for (; q < nl && nf <= SIDE_FIELDS; q++)
+			if (*q == '\t')
+				f[nf++] = q + 1;
+		if (nf != SIDE_FIELDS)
+			goto out;
+		f[nf] = nl + 1; /* field k is [f[k], f[k + 1] - 1) */
+		ip = w;
+		if (unescape(f[0], f[1] - 1, ip) <= 0)
+			goto out;
+		w = ip + strlen(ip) + 1;
+		proto = w;
+		if (unescape(f[2], f[3] - 1, proto) <= 0)
+			goto out;
+		w = proto + strlen(proto) + 1;
+		if (!dec_field(f[1], f[2] - 1, 65535, &port) || f[3] + 1 > f[4] - 1 ||
+		    f[4] - 1 - f[3] > 3)
+			goto out;
+		flags = 0;
+		for (const char *h = f[3]; h < f[4] - 1; h++) {
+			int v = *h >= '0' && *h <= '9' ? *h - '0' : *h >= 'a' && *h <= 'f' ? *h - 'a' + 10
+												 : -1;
+
+			if (v < 0)
+				goto out;
+			flags = flags << 4 | (unsigned long)v;
+		}
+		if (flags & ~(unsigned long)SF_ALL)
+			goto out;
+		for (int k = 0; k < 8; k++) {
+			const char *s = f[4 + k], *e = f[5 + k] - 1;
+
+			val[k] = NULL;
+			if (!(flags & (1UL << k))) {
+				if (s != e)
+					goto out;
+				continue;
+			}
+			if (unescape(s, e, w) < 0)
+				goto out;
+			val[k] = w;
+			w += strlen(w) + 1;
+		}
+		dp = side_new(d, ip, (uint16_t)port, proto, &oom);
+		if (!dp)
+			goto out;
+		dp->state = arena_dup(d, val[0], &oom);
+		dp->reason = arena_dup(d, val[1], &oom);
+		dp->service = arena_dup(d, val[2], &oom);
+		dp->product = arena_dup(d, val[3], &oom);
+		dp->version = arena_dup(d, val[4], &oom);
+		dp->cert_sha256 = arena_dup(d, val[5], &oom);
+		dp->confirmed = arena_dup(d, val[6], &oom);
+		dp->time = arena_dup(d, val[7], &oom);
+		dp->has_service = flags & SF_HAS_SERVICE;
+		if (oom || (d->n > 1 && port_cmp(&d->v[d->n - 2], dp) >= 0))
+			goto out;
+	}
+	if (line != n)
+		goto out;
+	d->sorted = true;
+	ret = 0;
+out:
+	free(buf);
+	if (ret < 0)
+		diff_side_free(d);
+	return ret;
+}

@@ -78,6 +78,24 @@ typedef int (*diff_cb)(enum diff_change c, const struct diff_port *before,
 int diff_run(struct diff_side *before, struct diff_side *after, const struct diff_ctx *ctx,
 	     diff_cb cb, void *ud);
 
+/*
+ * A finished side as text, the store's copy of a complete scan's side
+ * (scan_sides), read back instead of the scan's findings:
+ *   "fastport-side 1 N\n", then N lines in port order, each 12 fields
+ *   separated by tabs: address, port, protocol, flags (hex: which of the
+ *   nine string fields and has_service are present), state, reason,
+ *   service, product, version, cert_sha256, confirmed, time. In strings a
+ *   backslash, tab, newline and carriage return are written \\ \t \n \r.
+ * diff_side_dump returns it (malloc'd, NUL-terminated, *len its length;
+ * without times unless times) or NULL when memory ran out. diff_side_undump reads one into an empty
+ * side, finished: 0, or -1 when the text is not exactly such a text
+ * (ports out of order or twice, a field too many or missing, a bad
+ * escape, address or number) or memory ran out; the side is then freed
+ * (empty).
+ */
+char *diff_side_dump(struct diff_side *d, bool times, size_t *len);
+int diff_side_undump(struct diff_side *d, const char *text, size_t len);
+
 /* Calls cb for every port of either side, in (address, port, protocol)
  * order, with its record on each side (NULL where that side has none).
  * cb returns non-zero to stop (returned). */

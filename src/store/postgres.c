@@ -435,6 +435,7 @@ const struct store_ops store_postgres_ops = {
 	.name = "postgresql",
 	.open = pg_open,
 	.close = pg_close,
+	.set_based = true,
 	.query = pg_query,
 	.begin = pg_begin,
 	.commit = pg_commit,

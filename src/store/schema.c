@@ -114,6 +114,7 @@ static const char *const v1[] = {
  * scope's current scan is its newest complete scan; open rows it names
  * become implicit; open rows another scan left (an older scan that
  * completed after a newer one) are closed, as the newest scan had them.
+ * And scan_sides, below.
  */
 static const char *const v2[] = {
 	"CREATE TABLE exposure_rows ("
@@ -151,6 +152,15 @@ static const char *const v2[] = {
 	" FROM exposure e JOIN scopes p ON p.scope = e.scope",
 
 	"DROP TABLE exposure",
+
+	/* A complete scan's ports as the comparison reads them (diff.h's
+	 * text): what the next scan of the scope loads as its baseline
+	 * instead of every finding. Dropped when the scan begins again or a
+	 * confirmation is added; absent, the findings are read. */
+	"CREATE TABLE scan_sides ("
+	" scan_id TEXT PRIMARY KEY,"
+	" ports INTEGER NOT NULL,"
+	" data TEXT NOT NULL)",
 
 	"CREATE VIEW exposure AS SELECT e.scope, e.addr, e.port, e.protocol, e.state, e.service,"
 	" e.product, e.version, e.cert_sha256, e.first_seen,"

@@ -131,6 +131,7 @@ static int begin(struct sink_store *ss, const struct store_event *ev, struct sto
 	ss->mem = !known && ss->shard_count == 1;
 	if (store_begin_scan(ss->st, &sc) < 0)
 		goto fail;
+	store_trace("scan recorded");
 	ss->begun = true;
 	if (ss->mem) {
 		if (store_baseline(ss->st, ss->scan_id, ss->base_id) < 0)

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -19,11 +20,13 @@
 
 /* How long a writer waits for another process's write transaction. */
 #define BUSY_MS 5000
-/* A batch's commit checkpoints the WAL once it holds this many pages;
- * past the second figure (the checkpoints never caught up with the
- * writer) it starts the WAL over itself, waiting for readers. */
-#define CKPT_FRAMES 16384
-#define CKPT_FRAMES_MAX (16 * CKPT_FRAMES)
+/* A batch's commit asks for a checkpoint once the WAL holds this many
+ * pages (16 MiB: the WAL starts over more often, so a store opened after a
+ * scan recovers less of it); past the second figure, 1 GiB (the
+ * checkpoints never caught up with the writer), it starts the WAL over
+ * itself, waiting for readers. */
+#define CKPT_FRAMES 4096
+#define CKPT_FRAMES_MAX 262144
 #define MAX_COLS 16
 /* Statements kept prepared: the exposure's row statements are long (256
  * rows of 13 parameters) and the same text again and again. */
@@ -123,6 +126,11 @@ static void *ck_main(void *arg)
 {
 	struct sq *q = arg;
 
+	/* Background work: this thread (Linux: PRIO_PROCESS 0 is the
+	 * calling thread) yields to the scan's threads and the writer. */
+	if (setpriority(PRIO_PROCESS, 0, 19) < 0)
+		store_trace("checkpointer: setpriority: %s", strerror(errno));
+
 	pthread_mutex_lock(&q->ck_mu);
 	for (;;) {
 		while (!q->ck_want && !q->ck_stop)
@@ -140,6 +148,7 @@ static void *ck_main(void *arg)
 		for (int pass = 0, done = -1; pass < 16; pass++) {
 			int nlog = 0, nckpt = 0;
 
+			store_trace("checkpoint pass %d", pass);
 			if (sqlite3_wal_checkpoint_v2(q->ck, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog,
 						      &nckpt) != SQLITE_OK ||
 			    nckpt >= nlog || nckpt <= done ||
@@ -147,6 +156,7 @@ static void *ck_main(void *arg)
 				break;
 			done = nckpt;
 		}
+		store_trace("checkpointed");
 		pthread_mutex_lock(&q->ck_mu);
 	}
 	pthread_mutex_unlock(&q->ck_mu);
@@ -186,6 +196,7 @@ static void ck_close(struct sq *q)
 		pthread_mutex_unlock(&q->ck_mu);
 		sqlite3_interrupt(q->ck);
 		pthread_join(q->ck_thr, NULL);
+		store_trace("checkpointer stopped");
 	}
 	sqlite3_close_v2(q->ck);
 	q->ck = NULL;

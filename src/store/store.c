@@ -410,6 +410,9 @@ int store_begin_scan(struct store *s, const struct store_scan *sc)
 	p[3] = SQL_T(sc->started_at);
 	ret = q(s, "INSERT INTO scans (scan_id, scope, state, shard_count, started_at)"
 		   " VALUES ($1, $2, 'running', $3, $4) ON CONFLICT (scan_id) DO NOTHING", p, 4);
+	/* What the scan holds may grow now: its stored side goes. */
+	if (ret == 0)
+		ret = q(s, "DELETE FROM scan_sides WHERE scan_id = $1", p, 1);
 	if (ret < 0)
 		goto fail;
 	p[1] = SQL_I(shard);
@@ -524,13 +527,42 @@ static int confirm_row(int ncol, const char *const *col, void *ud)
 	return 0;
 }
 
+struct cached {
+	struct diff_side *d;
+	bool found;
+};
+
+static int cached_row(int ncol, const char *const *col, void *ud)
+{
+	struct cached *c = ud;
+
+	if (ncol >= 1 && col[0] && !c->found && diff_side_undump(c->d, col[0], strlen(col[0])) == 0)
+		c->found = true;
+	return 0;
+}
+
 /* The scan's findings (without the event text) and, with confirmations,
- * its re-probe results. */
+ * its re-probe results, into the empty side d. With confirmations, a
+ * complete scan's side is read from scan_sides when it is there (and
+ * reads back: else from the findings). */
 int store_load_side(struct store *s, const char *scan_id, bool confirmations, struct diff_side *d)
 {
 	struct sqlv p[1] = { SQL_T(scan_id) };
 	struct side_load l = { .s = s, .d = d };
 	int ret;
+
+	if (confirmations) {
+		struct cached c = { .d = d };
+
+		ret = s->ops->query(s, "SELECT data FROM scan_sides WHERE scan_id = $1", p, 1,
+				    cached_row, &c);
+		if (ret < 0)
+			return ret;
+		if (c.found) {
+			store_trace("side of %s read from scan_sides: %zu ports", scan_id, d->n);
+			return STORE_OK;
+		}
+	}
 
 	ret = s->ops->query(s, "SELECT addr, port, protocol, kind, state, reason, service, product,"
 			       " version, cert_sha256, time, NULL, scan_id FROM findings"
@@ -622,10 +654,13 @@ int store_confirm(struct store *s, const char *scan_id, const struct store_port 
 	struct sqlv p[6] = { SQL_T(scan_id), SQL_T(pt->ip), SQL_I(pt->port), SQL_T(pt->protocol),
 			     SQL_T(state), SQL_T(now) };
 
+	int ret;
+
 	store_now(now);
-	return q(s, "INSERT INTO confirmations (scan_id, addr, port, protocol, state, time)"
-		    " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scan_id, addr, port, protocol)"
-		    " DO UPDATE SET state = excluded.state, time = excluded.time", p, 6);
+	ret = q(s, "INSERT INTO confirmations (scan_id, addr, port, protocol, state, time)"
+		   " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (scan_id, addr, port, protocol)"
+		   " DO UPDATE SET state = excluded.state, time = excluded.time", p, 6);
+	return ret < 0 ? ret : q(s, "DELETE FROM scan_sides WHERE scan_id = $1", p, 1);
 }
 
 /* ---- changes and exposure ---- */
@@ -786,6 +821,7 @@ struct exp_rows {
 		size_t n;
 	} k[EXP_NKINDS];
 	char sql[EXP_ROWS * EXP_COLS * 8 + 1024]; /* "$3328, " is 7 */
+	char *full[EXP_NKINDS]; /* the text of a full statement, once made */
 	size_t rows;
 };
 
@@ -794,10 +830,15 @@ struct exp_rows {
 static int exp_flush(struct exp_rows *x, enum exp_kind kind)
 {
 	size_t n = x->k[kind].n, len;
-	int k = 0;
+	int k = 0, ret;
 
 	if (!n)
 		return STORE_OK;
+	if (n == EXP_ROWS && x->full[kind]) {
+		x->k[kind].n = 0;
+		x->rows += n;
+		return q(x->s, x->full[kind], x->k[kind].p, (int)(n * EXP_COLS));
+	}
 	len = (size_t)snprintf(x->sql, sizeof(x->sql), "INSERT INTO exposure_rows (scope, addr, port,"
 			       " protocol, state, service, product, version, cert_sha256, first_seen,"
 			       " last_seen, first_scan, last_scan) VALUES ");
@@ -812,7 +853,10 @@ static int exp_flush(struct exp_rows *x, enum exp_kind kind)
 		 exp_conflict[kind]);
 	x->k[kind].n = 0;
 	x->rows += n;
-	return q(x->s, x->sql, x->k[kind].p, k);
+	ret = q(x->s, x->sql, x->k[kind].p, k);
+	if (n == EXP_ROWS)
+		x->full[kind] = strdup(x->sql); /* NULL: made again next time */
+	return ret;
 }
 
 static int exp_add(struct exp_rows *x, enum exp_kind kind, const struct diff_port *d,
@@ -879,6 +923,8 @@ static int exposure_delta(struct store *s, const char *scan_id, const char *scop
 	for (int k = 0; ret == 0 && k < EXP_NKINDS; k++)
 		ret = exp_flush(x, (enum exp_kind)k);
 	store_trace("exposure: %zu rows written", x->rows);
+	for (int k = 0; k < EXP_NKINDS; k++)
+		free(x->full[k]);
 	free(x);
 	return ret;
 }
@@ -947,7 +993,7 @@ static int update_exposure(struct store *s, const char *scan_id, const char *sco
 		store_trace("exposure: a newer scan (%s) holds it", cur);
 		return STORE_OK;
 	}
-	if (!strcmp(cur, base))
+	if (!strcmp(cur, base) && (cur[0] || !s->ops->set_based))
 		ret = exposure_delta(s, scan_id, scope, ended, cur, cur_seen, before, after);
 	else
 		ret = exposure_sql(s, scan_id, scope, cur, cur_seen);
@@ -956,6 +1002,26 @@ static int update_exposure(struct store *s, const char *scan_id, const char *sco
 	p[1] = SQL_T(scan_id);
 	p[2] = SQL_T(ended);
 	return q(s, "UPDATE scopes SET cur_scan = $2, cur_seen = $3 WHERE scope = $1", p, 3);
+}
+
+/* Stores a complete scan's side for the scans that will compare with it.
+ * Without times: a baseline's are not read (the exposure of a port that
+ * opens takes the time of the scan that found it). */
+static int put_side(struct store *s, const char *scan_id, struct diff_side *d)
+{
+	size_t len;
+	char *text = diff_side_dump(d, false, &len);
+	struct sqlv p[3] = { SQL_T(scan_id), SQL_I(d->n), SQL_T(text) };
+	int ret;
+
+	if (!text)
+		return store_fail(s, "out of memory storing the scan's ports");
+	ret = q(s, "INSERT INTO scan_sides (scan_id, ports, data) VALUES ($1, $2, $3)"
+		   " ON CONFLICT (scan_id) DO UPDATE SET ports = excluded.ports, data = excluded.data",
+		p, 3);
+	store_trace("side stored: %zu ports, %zu bytes", d->n, len);
+	free(text);
+	return ret;
 }
 
 int store_end_scan(struct store *s, const char *scan_id, unsigned shard, enum store_state st,
@@ -1025,6 +1091,8 @@ int store_end_scan_sides(struct store *s, const char *scan_id, unsigned shard,
 						      after)) < 0)
 			goto fail;
 		store_trace("exposure updated");
+		if ((ret = put_side(s, scan_id, after)) < 0)
+			goto fail;
 	}
 	ret = s->ops->commit(s);
 	store_trace("scan ended, committed");

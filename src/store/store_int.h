@@ -42,6 +42,10 @@ typedef int (*store_row_cb)(int ncol, const char *const *col, void *ud);
  */
 struct store_ops {
 	const char *name; /* "sqlite", "postgresql" */
+	/* Rows computed by the program cost a round trip and a plan per
+	 * statement: a scope's first exposure is better inserted by the
+	 * server from the stored findings (PostgreSQL). */
+	bool set_based;
 	/* Allocates the backend's handle (struct store first), connects or
 	 * opens u->target. Nothing of the schema is assumed yet. On failure
 	 * returns STORE_EFAIL, *out NULL and the reason in err. */

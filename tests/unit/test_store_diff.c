@@ -28,6 +28,23 @@ static void svc(struct diff_side *d, const char *ip, uint16_t p, const char *nam
 	assert_int_equal(diff_side_add(d, &ev), 0);
 }
 
+static int walk_count(const struct diff_port *b, const struct diff_port *a, void *ud)
+{
+	static const char *const want[] = { "198.19.0.1/22", "198.19.0.2/80", "198.19.0.3/1",
+					     "2001:2::1/443" };
+	int *n = ud;
+	const struct diff_port *p = a ? a : b;
+	char got[64];
+
+	assert_true(*n < 4);
+	snprintf(got, sizeof(got), "%s/%u", p->ip, p->port);
+	assert_string_equal(got, want[*n]);
+	/* 198.19.0.1/22 is on both sides, the others on one. */
+	assert_int_equal(b && a, *n == 0);
+	++*n;
+	return 0;
+}
+
 struct seen {
 	char lines[16][160];
 	int n;
@@ -160,12 +177,89 @@ static void test_empty_and_bad(void **state)
 	diff_side_free(&b);
 }
 
+/* A side as text reads back as the same side, odd characters included,
+ * and the walk sees every port of both sides once, in order. */
+static void test_side_text(void **state)
+{
+	struct diff_side a, b, bad;
+	char *t1, *t2;
+	size_t n1, n2;
+	int nwalk = 0;
+
+	(void)state;
+	diff_side_init(&a);
+	port(&a, "198.19.0.2", 80, "tcp", "open");
+	port(&a, "2001:2::1", 443, "tcp", "open");
+	svc(&a, "2001:2::1", 443, "https", "nginx\tx\\y", "1.2\n3", NULL);
+	port(&a, "198.19.0.1", 22, "tcp", "closed");
+	assert_int_equal(diff_side_confirm(&a, "198.19.0.1", 22, "tcp", "open"), 0);
+	t1 = diff_side_dump(&a, true, &n1);
+	assert_non_null(t1);
+	assert_int_equal(strncmp(t1, "fastport-side 1 3\n", 18), 0);
+	assert_int_equal(diff_side_undump(&b, t1, n1), 0);
+	assert_int_equal(b.n, 3);
+	assert_true(b.sorted);
+	assert_string_equal(b.v[0].ip, "198.19.0.1");
+	assert_string_equal(b.v[0].confirmed, "open");
+	assert_string_equal(b.v[2].product, "nginx\tx\\y");
+	assert_string_equal(b.v[2].version, "1.2\n3");
+	assert_true(b.v[2].has_service);
+	assert_null(b.v[2].cert_sha256);
+	t2 = diff_side_dump(&b, true, &n2);
+	assert_non_null(t2);
+	assert_int_equal(n1, n2);
+	assert_memory_equal(t1, t2, n1);
+	free(t2);
+	t2 = diff_side_dump(&b, false, &n2);
+	assert_non_null(t2);
+	assert_null(strstr(t2, "2026"));
+	free(t2);
+	/* Each of these is refused, and leaves the side empty. */
+	{
+		const char *no[] = {
+			"fastport-side 1 1\n",                                  /* a line missing */
+			"fastport-side 2 0\n",                                  /* another version */
+			"fastport-side 1 1\n198.19.0.1\t22\ttcp\t0\t\t\t\t\t\t\t\t", /* no newline */
+			"fastport-side 1 1\n198.19.0.1\t22\ttcp\t200\t\t\t\t\t\t\t\t\n", /* unknown flag */
+			"fastport-side 1 1\n198.19.0.1\t22\ttcp\t0\topen\t\t\t\t\t\t\t\n", /* not flagged */
+			"fastport-side 1 1\n198.19.0.1\t70000\ttcp\t0\t\t\t\t\t\t\t\t\n",
+			"fastport-side 1 1\n198.19.0.x\t22\ttcp\t0\t\t\t\t\t\t\t\t\n",
+			"fastport-side 1 1\n198.19.0.1\t22\ttcp\t1\to\\qpen\t\t\t\t\t\t\t\n",
+			"fastport-side 1 2\n198.19.0.2\t22\ttcp\t0\t\t\t\t\t\t\t\t\n"
+			"198.19.0.1\t22\ttcp\t0\t\t\t\t\t\t\t\t\n",                /* out of order */
+			"fastport-side 1 1\n198.19.0.1\t22\ttcp\t0\t\t\t\t\t\t\t\n", /* 11 fields */
+		};
+
+		for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+			assert_int_equal(diff_side_undump(&bad, no[i], strlen(no[i])), -1);
+			assert_int_equal(bad.n, 0);
+		}
+		const char *ok = "fastport-side 1 1\n198.19.0.1\t22\ttcp\t0\t\t\t\t\t\t\t\t\n";
+
+		assert_int_equal(diff_side_undump(&bad, ok, strlen(ok)), 0);
+		assert_int_equal(bad.n, 1);
+		diff_side_free(&bad);
+	}
+	diff_side_free(&b);
+	assert_int_equal(diff_side_undump(&b, t1, n1), 0);
+	diff_side_init(&bad);
+	port(&bad, "198.19.0.3", 1, "udp", "open");
+	port(&bad, "198.19.0.1", 22, "tcp", "open");
+	assert_int_equal(diff_walk(&b, &bad, walk_count, &nwalk), 0);
+	assert_int_equal(nwalk, 4);
+	free(t1);
+	diff_side_free(&a);
+	diff_side_free(&b);
+	diff_side_free(&bad);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_changes),
 		cmocka_unit_test(test_confirmations),
 		cmocka_unit_test(test_empty_and_bad),
+		cmocka_unit_test(test_side_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
