@@ -15,6 +15,8 @@
  * figure, 327,680 events, is about 115 MB of text). Past it the producer
  * waits, which would slow the scan: the bound is for memory only. */
 #define MAX_QUEUED ((size_t)512 << 20)
+/* A batch is due at this many bytes of events too (large events). */
+#define BATCH_BYTES (MAX_QUEUED / 8)
 
 struct qbuf {
 	char *p;
@@ -31,6 +33,8 @@ struct sink_store {
 	pthread_mutex_t mu;
 	pthread_cond_t cv_data, cv_space, cv_done;
 	struct qbuf in;            /* lines queued by the producer (mu) */
+	uint64_t in_events;        /* lines in it (mu) */
+	struct timespec in_first;  /* when its first line came (mu) */
 	uint64_t flush_req, flush_done; /* (mu) */
 	bool stop;                 /* (mu) */
 	bool failed;               /* (mu) */
@@ -43,7 +47,6 @@ struct sink_store {
 	unsigned shard, shard_count;
 	char ended_at[64];
 	uint64_t events, skipped, commits, uncommitted, lineno;
-	struct timespec first_uncommitted;
 	enum store_state final_state;
 	size_t changes;
 	/* The comparison's sides, kept in memory so that ending the scan
@@ -55,14 +58,6 @@ struct sink_store {
 	char base_id[STORE_ID_MAX + 1];
 	struct diff_side before, after;
 };
-
-static int ms_since(const struct timespec *t)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (int)((now.tv_sec - t->tv_sec) * 1000 + (now.tv_nsec - t->tv_nsec) / 1000000);
-}
 
 /* Records the first failure (writer thread) and wakes everyone. */
 static void fail(struct sink_store *ss, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -191,8 +186,6 @@ static int handle(struct sink_store *ss, const char *line, size_t n)
 		ss->interrupted = store_parsed_interrupted(p);
 		snprintf(ss->ended_at, sizeof(ss->ended_at), "%s", ev.time);
 	}
-	if (!ss->uncommitted)
-		clock_gettime(CLOCK_MONOTONIC, &ss->first_uncommitted);
 	if (store_put_event(ss->st, &ev) < 0) {
 		ss->uncommitted = 0; /* the batch was rolled back */
 		fail(ss, "storing events: %s", store_error(ss->st));
@@ -201,10 +194,10 @@ static int handle(struct sink_store *ss, const char *line, size_t n)
 	mem_add(ss, &ev);
 	ss->events++;
 	ss->uncommitted++;
-	if (ss->uncommitted >= ss->o.batch_events ||
-	    ((ss->uncommitted & 255) == 0 && ms_since(&ss->first_uncommitted) >= (int)ss->o.batch_ms))
-		if (commit(ss) < 0)
-			goto out;
+	/* A queue that grew past a batch while the writer was busy is
+	 * stored in batches too. */
+	if (ss->uncommitted >= ss->o.batch_events && commit(ss) < 0)
+		goto out;
 	ret = 0;
 out:
 	store_parsed_free(p);
@@ -220,15 +213,21 @@ static void *writer(void *arg)
 		uint64_t want;
 		bool stop, failed;
 
+		/* A batch is what the queue holds once it is due: batch_events
+		 * lines, batch_ms after its first line, a flush or the end. Its
+		 * write transaction is open only while the writer stores it,
+		 * so other writers of the store (serve's tasks, another scan)
+		 * get their turn between batches. */
 		pthread_mutex_lock(&ss->mu);
-		while (!ss->stop && !ss->in.len && ss->flush_req == ss->flush_done) {
+		while (!ss->stop && ss->flush_req == ss->flush_done &&
+		       ss->in_events < ss->o.batch_events && ss->in.len < BATCH_BYTES) {
 			struct timespec dl;
 
-			if (!ss->uncommitted) {
+			if (!ss->in_events) {
 				pthread_cond_wait(&ss->cv_data, &ss->mu);
 				continue;
 			}
-			dl = ss->first_uncommitted;
+			dl = ss->in_first;
 			dl.tv_sec += ss->o.batch_ms / 1000;
 			dl.tv_nsec += (long)(ss->o.batch_ms % 1000) * 1000000;
 			if (dl.tv_nsec >= 1000000000) {
@@ -241,6 +240,7 @@ static void *writer(void *arg)
 		t = ss->in;
 		ss->in = ss->work;
 		ss->in.len = 0;
+		ss->in_events = 0;
 		ss->work = t;
 		want = ss->flush_req;
 		stop = ss->stop;
@@ -259,9 +259,7 @@ static void *writer(void *arg)
 					break;
 				off += n + 1;
 			}
-			if (!has_failed(ss) && ss->uncommitted &&
-			    (want != ss->flush_done || stop ||
-			     ms_since(&ss->first_uncommitted) >= (int)ss->o.batch_ms))
+			if (!has_failed(ss) && ss->uncommitted)
 				commit(ss);
 			/* sink_store_flush promises committed, not only sent. */
 			if (!has_failed(ss) && want != ss->flush_done && ss->begun &&
@@ -355,15 +353,22 @@ int sink_store_event(struct sink_store *ss, const char *json, size_t n)
 	if (memchr(json, '\n', n))
 		n = (size_t)((const char *)memchr(json, '\n', n) - json);
 	pthread_mutex_lock(&ss->mu);
-	while (!ss->failed && ss->in.len && ss->in.len + n > MAX_QUEUED)
+	while (!ss->failed && ss->in.len && ss->in.len + n > MAX_QUEUED) {
+		pthread_cond_signal(&ss->cv_data);
 		pthread_cond_wait(&ss->cv_space, &ss->mu);
+	}
 	if (ss->failed) {
 		ret = -1;
 	} else if (!qbuf_put(&ss->in, json, n)) {
 		snprintf(ss->err, sizeof(ss->err), "out of memory queuing events for the store");
 		ss->failed = true;
 		ret = -1;
-	} else {
+	} else if (++ss->in_events == 1) {
+		/* The writer waits batch_ms from now, or for a full batch. */
+		clock_gettime(CLOCK_MONOTONIC, &ss->in_first);
+		pthread_cond_signal(&ss->cv_data);
+	} else if (ss->in_events == ss->o.batch_events ||
+		   (ss->in.len >= BATCH_BYTES && ss->in.len - n - 1 < BATCH_BYTES)) {
 		pthread_cond_signal(&ss->cv_data);
 	}
 	pthread_mutex_unlock(&ss->mu);
