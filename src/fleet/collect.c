@@ -122,45 +122,6 @@ static json_t *task_object(const struct serve_task *t)
 	return o;
 }
 
-/* Publishes shards 1..n of scan, message ids <scan>.<K>. 0 or -1 (err). */
-static int publish_shards(jsCtx *js, const char *scan, json_t *task, uint32_t n,
-			  bool (*stopped)(void *), void *ud, char *err, size_t errlen)
-{
-	for (uint32_t k = 1; k <= n; k++) {
-		json_t *env = json_pack("{s:s,s:I,s:I,s:O}", "scan_id", scan, "shard", (json_int_t)k,
-					"shards", (json_int_t)n, "task", task);
-		char *text = env ? json_dumps(env, JSON_COMPACT) : NULL;
-		char subj[96], tail[16], id[64];
-		jsPubOptions po;
-		jsErrCode jerr = 0;
-		natsStatus s = NATS_ERR;
-
-		json_decref(env);
-		if (!text) {
-			snprintf(err, errlen, "out of memory");
-			return -1;
-		}
-		snprintf(tail, sizeof(tail), "%" PRIu32, k);
-		fleet_subject(subj, FLEET_TASK_PREFIX, scan, tail);
-		snprintf(id, sizeof(id), "%s.%" PRIu32, scan, k);
-		jsPubOptions_Init(&po);
-		po.MsgId = id;
-		for (int tries = 0; tries < 60 && !stopped(ud); tries++) {
-			s = js_Publish(NULL, js, subj, text, (int)strlen(text), &po, &jerr);
-			if (s == NATS_OK)
-				break;
-			usleep(500000);
-		}
-		free(text);
-		if (s != NATS_OK) {
-			snprintf(err, errlen, "publishing shard %" PRIu32 " to %s: %s %s", k,
-				 FLEET_TASKS_STREAM, natsStatus_GetText(s), nats_GetLastError(NULL));
-			return -1;
-		}
-	}
-	return 0;
-}
-
 struct collect {
 	const struct fleet_collect *fc;
 	uint32_t n, done, bad;
@@ -269,6 +230,8 @@ int fleet_collect_run(const struct fleet_collect *fc, char *err, size_t errlen)
 	struct fleet_conn_opts co = { .url = fc->url, .creds = fc->creds, .user_file = fc->user_file,
 				      .tls_ca = fc->tls_ca, .name = "fastport-serve" };
 	struct collect c = { .fc = fc, .n = fc->t->shards ? fc->t->shards : 1 };
+	struct fleet_publish pub = { .scan = fc->scan_id, .shards = c.n, .stopped = fc->stopped,
+				     .stop_ud = fc->stop_ud };
 	struct fleet_idset seen = { 0 };
 	natsConnection *nc = NULL;
 	natsSubscription *sub = NULL, *adv = NULL;
@@ -315,8 +278,19 @@ int fleet_collect_run(const struct fleet_collect *fc, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot read %s: %s", FLEET_EVENTS_STREAM, nats_GetLastError(NULL));
 		goto out;
 	}
-	if (publish_shards(js, fc->scan_id, task, c.n, fc->stopped, fc->stop_ud, err, errlen) < 0)
+	pub.js = js;
+	pub.task = task;
+	switch (fleet_publish_shards(&pub, err, errlen)) {
+	case 0:
+		break;
+	case FLEET_PUB_FAILED:
+		snprintf(err, errlen, "publishing shard %" PRIu32 " to %s: %s %s", pub.failed,
+			 FLEET_TASKS_STREAM, natsStatus_GetText(pub.status), nats_GetLastError(NULL));
 		goto out;
+	default:
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
 	while (!c.stop && c.done < c.n) {
 		natsMsg *m = NULL;
 

@@ -227,6 +227,61 @@ char *fleet_status_json(const char *scan, uint32_t k, uint32_t n, const char *st
 	return out;
 }
 
+/* Whether p->stopped, asked at this point (after a failed try or before a try), says stop. */
+static bool publish_stop(const struct fleet_publish *p, bool after_try)
+{
+	return p->stopped && p->stop_after_try == after_try && p->stopped(p->stop_ud);
+}
+
+int fleet_publish_shards(struct fleet_publish *p, char *err, size_t errlen)
+{
+	for (uint32_t k = 1; k <= p->shards; k++) {
+		json_t *env = json_pack("{s:s,s:I,s:I,s:O}", "scan_id", p->scan, "shard", (json_int_t)k,
+					"shards", (json_int_t)p->shards, "task", p->task);
+		char *text = env ? json_dumps(env, JSON_COMPACT) : NULL;
+		char subj[96], tail[16], id[64];
+		struct fleet_task ft;
+		jsPubOptions po;
+		jsPubAck *pa = NULL;
+		jsErrCode jerr = 0;
+		natsStatus s = NATS_ERR;
+
+		json_decref(env);
+		if (!text)
+			return FLEET_PUB_NOMEM;
+		/* What the agents will read: refuse a task they would refuse. */
+		if (p->check) {
+			if (fleet_task_parse(text, strlen(text), &ft, err, errlen) < 0) {
+				free(text);
+				return FLEET_PUB_REFUSED;
+			}
+			fleet_task_free(&ft);
+		}
+		snprintf(tail, sizeof(tail), "%" PRIu32, k);
+		fleet_subject(subj, FLEET_TASK_PREFIX, p->scan, tail);
+		snprintf(id, sizeof(id), "%s.%" PRIu32, p->scan, k);
+		jsPubOptions_Init(&po);
+		po.MsgId = id;
+		for (int tries = 0; tries < 60; tries++) {
+			if (publish_stop(p, false))
+				break;
+			s = js_Publish(&pa, p->js, subj, text, (int)strlen(text), &po, &jerr);
+			if (s == NATS_OK || publish_stop(p, true))
+				break;
+			usleep(500000);
+		}
+		free(text);
+		if (s != NATS_OK) {
+			p->failed = k;
+			p->status = s;
+			return FLEET_PUB_FAILED;
+		}
+		p->dups += pa->Duplicate;
+		jsPubAck_Destroy(pa);
+	}
+	return 0;
+}
+
 static int ftask_fail(char *err, size_t errlen, const char *what)
 {
 	snprintf(err, errlen, "%s", what);

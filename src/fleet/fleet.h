@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
 #include <nats/nats.h>
 
 #include "cli/cli.h"
@@ -94,6 +95,50 @@ struct fleet_task {
  */
 int fleet_task_parse(const char *buf, size_t len, struct fleet_task *ft, char *err, size_t errlen);
 void fleet_task_free(struct fleet_task *ft);
+
+/*
+ * Publishing a scan's shard tasks: what `fastport submit` and the
+ * collector of `serve --nats` (src/fleet/collect.c) share. Filled by the
+ * caller up to stop_after_try; the members after it are results.
+ */
+struct fleet_publish {
+	jsCtx *js;
+	const char *scan;        /* 32 hex digits */
+	json_t *task;            /* the scan, a task of `serve` (src/serve/task.c) */
+	uint32_t shards;         /* N: 1..FLEET_SHARDS_MAX */
+	bool check;              /* refuse an envelope an agent would refuse (fleet_task_parse) */
+	/*
+	 * NULL, or asked whether to give up the shard being published. When
+	 * stop_after_try is false it is asked before each try, so that a stop
+	 * leaves the shard untried (status NATS_ERR); when true, only after a
+	 * failed try, so that every shard is tried at least once.
+	 */
+	bool (*stopped)(void *stop_ud);
+	void *stop_ud;
+	bool stop_after_try;
+	uint32_t dups;           /* out: shards the server had already (same message id) */
+	uint32_t failed;         /* out, on FLEET_PUB_FAILED: the shard K */
+	natsStatus status;       /* out, on FLEET_PUB_FAILED: its last js_Publish status */
+};
+
+enum {
+	FLEET_PUB_NOMEM = -1,    /* an envelope could not be made */
+	FLEET_PUB_REFUSED = -2,  /* check: fleet_task_parse's reason in err */
+	FLEET_PUB_FAILED = -3,   /* failed, status (and nats_GetLastError) say why */
+};
+
+/*
+ * Publishes shards 1..N of p->scan in order, each to FASTPORT_TASKS on
+ * fastport.task.<scan>.<K> as the compact JSON {"scan_id":<scan>,
+ * "shard":K,"shards":N,"task":<p->task>} (members in this order) with the
+ * message id (Nats-Msg-Id) "<scan>.<K>", so that JetStream drops a shard
+ * published again within FLEET_TASK_DUP_WINDOW. A failed try is retried
+ * after 0.5 s, 60 tries per shard at most (a cluster may be electing a
+ * leader; the id makes a retry safe), unless p->stopped says stop.
+ * Stops at the first shard that fails: 0 when all are out, else one of
+ * FLEET_PUB_* (the shards before it stay published). Prints nothing.
+ */
+int fleet_publish_shards(struct fleet_publish *p, char *err, size_t errlen);
 
 /* "fastport.events.<scan>.finding" etc. into buf (of 96). */
 void fleet_subject(char buf[static 96], const char *prefix, const char *scan, const char *tail);

@@ -106,6 +106,13 @@ static void signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* fleet_publish's stopped: SIGINT or SIGTERM came. */
+static bool signalled(void *ud)
+{
+	(void)ud;
+	return got_signal;
+}
+
 static bool conn_opt(int c, struct fleet_conn_opts *co)
 {
 	switch (c) {
@@ -176,7 +183,9 @@ int cmd_submit(int argc, char **argv)
 	jsCtx *js = NULL;
 	jsOptions jso;
 	json_t *task = NULL, *arr;
-	uint32_t dups = 0;
+	/* Each envelope checked as the agents will read it; a signal stops
+	 * the retries, not the first try of a shard. */
+	struct fleet_publish pub = { .check = true, .stopped = signalled, .stop_after_try = true };
 	int c, ret = 1, replicas = 1;
 
 	cli_help = CLI_PROG " submit --help";
@@ -253,46 +262,23 @@ int cmd_submit(int argc, char **argv)
 	jsOptions_Init(&jso);
 	if (fleet_connect("submit", &co, &nc, &js, &jso) < 0 || fleet_ensure_streams("submit", js, replicas) < 0)
 		goto out;
-	for (uint64_t k = 1; k <= shards; k++) {
-		json_t *env = json_pack("{s:s,s:I,s:I,s:O}", "scan_id", scan, "shard", (json_int_t)k,
-					"shards", (json_int_t)shards, "task", task);
-		char *text = env ? json_dumps(env, JSON_COMPACT) : NULL;
-		char subj[96], tail[16], id[64];
-		struct fleet_task ft;
-		jsPubOptions po;
-		jsPubAck *pa = NULL;
-		jsErrCode jerr = 0;
-		natsStatus s;
-
-		json_decref(env);
-		if (!text)
-			fatalx(1, "submit: out of memory");
-		/* What the agents will read: refuse a task they would refuse. */
-		if (fleet_task_parse(text, strlen(text), &ft, err, sizeof(err)) < 0)
-			fatalx(EXIT_USAGE, "submit: %s", err);
-		fleet_task_free(&ft);
-		snprintf(tail, sizeof(tail), "%" PRIu64, k);
-		fleet_subject(subj, FLEET_TASK_PREFIX, scan, tail);
-		snprintf(id, sizeof(id), "%s.%" PRIu64, scan, k);
-		jsPubOptions_Init(&po);
-		po.MsgId = id;
-		/* The id makes a retry safe: a cluster may be electing a leader. */
-		for (int tries = 0; tries < 60; tries++) {
-			s = js_Publish(&pa, js, subj, text, (int)strlen(text), &po, &jerr);
-			if (s == NATS_OK || got_signal)
-				break;
-			usleep(500000);
-		}
-		free(text);
-		if (s != NATS_OK) {
-			fprintf(stderr, "%s: submit: publishing shard %" PRIu64 ": %s %s\n", CLI_PROG, k,
-				natsStatus_GetText(s), nats_GetLastError(NULL));
-			goto out;
-		}
-		dups += pa->Duplicate;
-		jsPubAck_Destroy(pa);
+	pub.js = js;
+	pub.scan = scan;
+	pub.task = task;
+	pub.shards = (uint32_t)shards;
+	switch (fleet_publish_shards(&pub, err, sizeof(err))) {
+	case 0:
+		break;
+	case FLEET_PUB_REFUSED:
+		fatalx(EXIT_USAGE, "submit: %s", err);
+	case FLEET_PUB_FAILED:
+		fprintf(stderr, "%s: submit: publishing shard %" PRIu32 ": %s %s\n", CLI_PROG, pub.failed,
+			natsStatus_GetText(pub.status), nats_GetLastError(NULL));
+		goto out;
+	default:
+		fatalx(1, "submit: out of memory");
 	}
-	if (dups == shards)
+	if (pub.dups == shards)
 		fprintf(stderr, "%s: submit: scan %s was submitted before (same --idempotency-key): "
 			"nothing new published\n", CLI_PROG, scan);
 	printf("%s\n", scan);

@@ -25,6 +25,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=$(cd "${1:-$HERE/../../build/fast}" && pwd)
 export BUILD
 . "$HERE/../lab/lib.sh"
+. "$HERE/../lab/serve_lib.sh"
 set +e
 PASS=0
 FAIL=0
@@ -40,6 +41,8 @@ in_s ip link set lo up
 chmod 711 "$LAB_TMP"
 NURL=nats://127.0.0.1:14222
 URL=http://127.0.0.1:8700
+TOK=   # serve runs without a token
+WAIT_STATE_TRIES=3000
 STATE=$LAB_TMP/state
 DB=$STATE/fastport.db
 declare -A AGENT_PID
@@ -64,37 +67,8 @@ for a in a1 a2 a3; do agent $a; done
 serve_start() { # serve_start LOG [ARGS...]
 	local log=$1
 	shift
-	ip netns exec "$NS_S" "$FASTPORT" serve --listen 127.0.0.1:8700 --allow 198.19.0.0/16 \
-		--allow-reserved --state-dir "$STATE" "$@" 2> "$log" &
-	SERVE_PID=$!
-	LAB_PIDS+=("$SERVE_PID")
-	for _ in $(seq 300); do
-		in_s curl -sf "$URL/healthz" > /dev/null 2>&1 && return 0
-		kill -0 "$SERVE_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$log"
-	die "serve did not start"
-}
-req() { # req OUT METHOD PATH [curl args...]: prints the status
-	local out=$1 m=$2 p=$3
-	shift 3
-	in_s curl -s -o "$out" -w '%{http_code}' -X "$m" "$@" "$URL$p"
-}
-jget() { "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {"d": d}))' "$@"; }
-field() { # field ID EXPR: from GET /v1/scans/ID
-	req "$LAB_TMP/f.json" GET "/v1/scans/$1" > /dev/null
-	jget "$LAB_TMP/f.json" "$2"
-}
-wait_state() { # wait_state ID STATE...
-	local id=$1 s
-	shift
-	for _ in $(seq 3000); do
-		s=$(field "$id" 'd["state"]')
-		for w in "$@"; do [ "$s" = "$w" ] && { echo "$s"; return 0; }; done
-		sleep 0.2
-	done
-	echo "$s"
+	serve_launch "$log" --listen 127.0.0.1:8700 --allow 198.19.0.0/16 \
+		--allow-reserved --state-dir "$STATE" "$@"
 }
 post() { # post KEY RATE [MORE]: the task; prints "STATUS ID"
 	local st
@@ -141,25 +115,25 @@ check "POST: 201" 201 "$st"
 read -r st2 id2 < <(post srv-main 20000 ',"shards":6')
 check "the same idempotency key: 200, the same scan" "200 $id" "$st2 $id2"
 check "complete" complete "$(wait_state "$id" complete failed interrupted)"
-check "6 of 6 shards done, none failed" "6 6 0 1.0" "$(field "$id" '" ".join(map(str, (d["fleet"]["shards"], d["fleet"]["done"], d["fleet"]["failed"], d["progress"])))')"
-scan=$(field "$id" 'd["scan_id"]')
+check "6 of 6 shards done, none failed" "6 6 0 1.0" "$(scan_field "$id" '" ".join(map(str, (d["fleet"]["shards"], d["fleet"]["done"], d["fleet"]["failed"], d["progress"])))')"
+scan=$(scan_field "$id" 'd["scan_id"]')
 check "the store's scan id is the fleet's (submit --idempotency-key gives it)" \
 	"$scan" "$(in_s "$FASTPORT" submit --nats "$NURL" --shards 6 --idempotency-key srv-main \
 	--seed 1 --allow-reserved 198.19.0.1 2>/dev/null)"
 compare "6 shards" "$scan"
 check "each shard ran once" 6 "$(cat "$LAB_TMP"/a?.log | grep "scan $scan shard" | grep -c ' started')"
-check "counters: 12288 findings" 12288 "$(field "$id" 'd["counters"]["findings"]')"
+check "counters: 12288 findings" 12288 "$(scan_field "$id" 'd["counters"]["findings"]')"
 
 # ---- 2. SIGKILL of an agent mid-shard ----
 read -r st kid < <(post srv-kill 1000 ',"shards":6')
-kscan=$(field "$kid" 'd["scan_id"]')
+kscan=$(scan_field "$kid" 'd["scan_id"]')
 for _ in $(seq 1200); do grep -q "scan $kscan shard .* first checkpoint kept" "$LAB_TMP/a1.log" && break; sleep 0.1; done
 kill -KILL "${AGENT_PID[a1]}"
 wait "${AGENT_PID[a1]}" 2>/dev/null
 agent a4
 echo "killed a1 during: $(grep "scan $kscan shard .* started" "$LAB_TMP/a1.log" | tail -n 1)"
 check "SIGKILL: complete" complete "$(wait_state "$kid" complete failed interrupted)"
-check "SIGKILL: 6 of 6 shards complete" "6 0" "$(field "$kid" '" ".join(map(str, (d["fleet"]["complete"], d["fleet"]["failed"])))')"
+check "SIGKILL: 6 of 6 shards complete" "6 0" "$(scan_field "$kid" '" ".join(map(str, (d["fleet"]["complete"], d["fleet"]["failed"])))')"
 compare "SIGKILL" "$kscan"
 check "SIGKILL: a shard of a1 redelivered to another agent" 1 \
 	"$(grep -h "scan $kscan shard .* started (delivery [2-9])" "$LAB_TMP"/a[234].log | grep -c . | awk '{print ($1 >= 1)}')"
@@ -168,7 +142,7 @@ check "SIGKILL: a shard of a1 redelivered to another agent" 1 \
 st=$(req "$LAB_TMP/p.json" POST /v1/scans -d '{"targets":["198.19.0.0/16"],"ports":"22,80,443",
 	"allow_reserved":true,"rate":500}')
 aid=$(jget "$LAB_TMP/p.json" 'd["id"]')
-check "no shards: 196608 probes in 3 shards" "201 3" "$st $(field "$aid" 'd["task"]["shards"]')"
+check "no shards: 196608 probes in 3 shards" "201 3" "$st $(scan_field "$aid" 'd["task"]["shards"]')"
 # Tasks in FASTPORT_TASKS (nats-server's monitoring port).
 tasks() {
 	in_s curl -s 'http://127.0.0.1:18222/jsz?streams=true' | "$PY" -c 'import json, sys
@@ -217,7 +191,7 @@ for _ in $(seq 600); do grep -q '2 deliveries' "$LAB_TMP/z.log" 2>/dev/null && b
 kill -TERM "${AGENT_PID[z]}"
 wait "${AGENT_PID[z]}"
 read -r st mid < <(post srv-maxdeliv 300 ',"shards":1')
-mscan=$(field "$mid" 'd["scan_id"]')
+mscan=$(scan_field "$mid" 'd["scan_id"]')
 in_s timeout -s KILL 600 "$FASTPORT" results --nats "$NURL" --wait "$mscan" > /dev/null 2> "$LAB_TMP/md.sum" &
 RES_PID=$!
 for n in 1 2; do
@@ -234,11 +208,11 @@ done
 agent m3 --max-deliver 2
 check "max deliveries: failed" failed "$(wait_state "$mid" failed complete interrupted)" ||
 	tail -n 5 "$LAB_TMP"/m?.log "$LAB_TMP/serve3.err"
-err=$(field "$mid" 'd["error"]')
+err=$(scan_field "$mid" 'd["error"]')
 echo "error: $err"
 case $err in *"delivered 2 times"*) ok "max deliveries: the reason names them" ;;
 	*) bad "max deliveries: error '$err'" ;; esac
-check "max deliveries: 1 shard failed" "1 1" "$(field "$mid" '" ".join(map(str, (d["fleet"]["done"], d["fleet"]["failed"])))')"
+check "max deliveries: 1 shard failed" "1 1" "$(scan_field "$mid" '" ".join(map(str, (d["fleet"]["done"], d["fleet"]["failed"])))')"
 wait "$RES_PID"
 check "max deliveries: results --wait exits 1" 1 "$?"
 check "max deliveries: results --wait reports the shard failed" 1 "$(grep -c 'shard 1/1 failed.*delivered 2 times' "$LAB_TMP/md.sum")"

@@ -25,6 +25,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=$(cd "${1:-$HERE/../../build/fast}" && pwd)
 export BUILD
 . "$HERE/../lab/lib.sh"
+. "$HERE/../lab/serve_lib.sh"
 set +e
 PASS=0
 FAIL=0
@@ -45,38 +46,9 @@ DB=$STATE/fastport.db
 SERVE_PID=
 
 serve_start() { # serve_start LOG
-	ip netns exec "$NS_S" "$FASTPORT" serve --listen 127.0.0.1:8700 --allow 198.19.0.0/16 \
+	serve_launch "$1" --listen 127.0.0.1:8700 --allow 198.19.0.0/16 \
 		--allow-reserved --token-file "$LAB_TMP/token" --state-dir "$STATE" \
-		--max-rate 2000 --max-scans 1 2> "$1" &
-	SERVE_PID=$!
-	LAB_PIDS+=("$SERVE_PID")
-	for _ in $(seq 300); do
-		in_s curl -sf "$URL/healthz" > /dev/null 2>&1 && return 0
-		kill -0 "$SERVE_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	cat "$1"
-	die "serve did not start"
-}
-req() { # req OUT METHOD PATH [curl args...]: prints the status
-	local out=$1 m=$2 p=$3
-	shift 3
-	in_s curl -s -o "$out" -w '%{http_code}' -X "$m" -H "Authorization: Bearer $TOK" "$@" "$URL$p"
-}
-jget() { "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {"d": d}))' "$@"; }
-field() { # field ID EXPR: from GET /v1/scans/ID
-	req "$LAB_TMP/f.json" GET "/v1/scans/$1" > /dev/null
-	jget "$LAB_TMP/f.json" "$2"
-}
-wait_state() { # wait_state ID STATE...
-	local id=$1 s
-	shift
-	for _ in $(seq 1200); do
-		s=$(field "$id" 'd["state"]')
-		for w in "$@"; do [ "$s" = "$w" ] && { echo "$s"; return 0; }; done
-		sleep 0.2
-	done
-	echo "$s"
+		--max-rate 2000 --max-scans 1
 }
 post() { # post KEY: the task, an id
 	local st
@@ -98,7 +70,7 @@ print(sum(bin(x).count("1") for x in b))' "$STATE/checkpoints/$1.state"
 wait_ckpt() { # wait_ckpt ID N: until its checkpoint counts N answered probes
 	for _ in $(seq 1200); do
 		[ "$(ckpt_bits "$1")" -ge "$2" ] && return 0
-		[ "$(field "$1" 'd["state"]')" = running ] || break
+		[ "$(scan_field "$1" 'd["state"]')" = running ] || break
 		sleep 0.1
 	done
 	return 1
@@ -123,8 +95,8 @@ serve_start "$LAB_TMP/serve1.err"
 check "default store in the state dir" yes "$([ -f "$DB" ] && echo yes)"
 u=$(post uninterrupted)
 check "uninterrupted scan completes" complete "$(wait_state "$u" complete failed interrupted)"
-u_scan=$(field "$u" 'd["scan_id"]')
-u_sent=$(field "$u" 'd["counters"]["sent"]')
+u_scan=$(scan_field "$u" 'd["scan_id"]')
+u_sent=$(scan_field "$u" 'd["counters"]["sent"]')
 findings "$u_scan" > "$LAB_TMP/u.txt"
 check "uninterrupted: stored findings equal the truth" "" "$(diff "$LAB_TMP/truth" "$LAB_TMP/u.txt" | head -5)"
 check "its checkpoint is removed" no "$([ -e "$STATE/checkpoints/$u.state" ] && echo yes || echo no)"
@@ -132,7 +104,7 @@ check "its checkpoint is removed" no "$([ -e "$STATE/checkpoints/$u.state" ] && 
 # ---- 2. SIGKILL mid-scan, restart ----
 k=$(post killed)
 check "a checkpoint counts 1000 answered probes" 0 "$(wait_ckpt "$k" 1000; echo $?)"
-k_scan=$(field "$k" 'd["scan_id"]')
+k_scan=$(scan_field "$k" 'd["scan_id"]')
 kill -KILL "$SERVE_PID"
 wait "$SERVE_PID" 2> /dev/null
 check "stored as running when killed" running "$(task_state "$k")"
@@ -142,8 +114,8 @@ before=$(sqlite3 "$DB" "select count(*) from findings where scan_id = '$k_scan' 
 serve_start "$LAB_TMP/serve2.err"
 check "listed after the restart" 200 "$(req /dev/null GET "/v1/scans/$u")"
 check "the killed scan completes" complete "$(wait_state "$k" complete failed interrupted)"
-check "same store scan id" "$k_scan" "$(field "$k" 'd["scan_id"]')"
-k_sent=$(field "$k" 'd["counters"]["sent"]')
+check "same store scan id" "$k_scan" "$(scan_field "$k" 'd["scan_id"]')"
+k_sent=$(scan_field "$k" 'd["counters"]["sent"]')
 # 1000 probes skipped, less at most 500 retries of lost ones.
 [ "$k_sent" -le $((12288 - 500)) ] && ok "resumed from its checkpoint (sent $k_sent, whole scan $u_sent)" ||
 	bad "resumed from its checkpoint: sent $k_sent, whole scan $u_sent"
@@ -173,7 +145,7 @@ check "the same idempotency key answers the first scan" "$k" "$(post killed)"
 t=$(post terminated)
 q=$(post queued)
 check "a checkpoint counts 1000 answered probes (SIGTERM)" 0 "$(wait_ckpt "$t" 1000; echo $?)"
-t_scan=$(field "$t" 'd["scan_id"]')
+t_scan=$(scan_field "$t" 'd["scan_id"]')
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID"
 check "serve exits 0 on SIGTERM" 0 "$?"
@@ -183,13 +155,13 @@ check "the store marks it interrupted" interrupted "$(sqlite3 "$DB" "select stat
 serve_start "$LAB_TMP/serve3.err"
 check "the interrupted scan completes" complete "$(wait_state "$t" complete failed interrupted)"
 check "the queued scan completes" complete "$(wait_state "$q" complete failed interrupted)"
-check "same store scan id (SIGTERM)" "$t_scan" "$(field "$t" 'd["scan_id"]')"
-t_sent=$(field "$t" 'd["counters"]["sent"]')
+check "same store scan id (SIGTERM)" "$t_scan" "$(scan_field "$t" 'd["scan_id"]')"
+t_sent=$(scan_field "$t" 'd["counters"]["sent"]')
 [ "$t_sent" -le $((12288 - 500)) ] && ok "resumed from its checkpoint (sent $t_sent)" ||
 	bad "resumed from its checkpoint: sent $t_sent, whole scan $u_sent"
 findings "$t_scan" > "$LAB_TMP/t.txt"
 check "terminated: stored findings equal the truth" "" "$(diff "$LAB_TMP/truth" "$LAB_TMP/t.txt" | head -5)"
-findings "$(field "$q" 'd["scan_id"]')" > "$LAB_TMP/q.txt"
+findings "$(scan_field "$q" 'd["scan_id"]')" > "$LAB_TMP/q.txt"
 check "queued: stored findings equal the truth" "" "$(diff "$LAB_TMP/truth" "$LAB_TMP/q.txt" | head -5)"
 
 # ---- 4. exposure changes ----
@@ -201,14 +173,14 @@ table inet fpdurable {
  }
 }
 NFT
-q_scan=$(field "$q" 'd["scan_id"]')
+q_scan=$(scan_field "$q" 'd["scan_id"]')
 since=$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)
 c=$(post changed)
 check "the scan after the change completes" complete "$(wait_state "$c" complete failed interrupted)"
 check "changes since a time" 200 "$(req "$LAB_TMP/ch1.ndjson" GET "/v1/changes?since=$since")"
 check "changes since the scan before" 200 "$(req "$LAB_TMP/ch2.ndjson" GET "/v1/changes?since=$q_scan")"
 check "changes since serve's id of it" 200 "$(req "$LAB_TMP/ch3.ndjson" GET "/v1/changes?since=$q")"
-"$PY" - "$LAB_TMP/ch1.ndjson" "$(field "$c" 'd["scan_id"]')" <<'PY' > "$LAB_TMP/chk.txt"
+"$PY" - "$LAB_TMP/ch1.ndjson" "$(scan_field "$c" 'd["scan_id"]')" <<'PY' > "$LAB_TMP/chk.txt"
 import ipaddress, json, sys
 want = {(str(ipaddress.ip_address("198.19.0.0") + i), 80) for i in range(256)}
 got = set()
@@ -225,7 +197,7 @@ check "since serve's id: the same" "" "$(cmp "$LAB_TMP/ch1.ndjson" "$LAB_TMP/ch3
 if "$PY" "$LAB_DIR/truth.py" validate "$LAB_TMP/ch1.ndjson" > "$LAB_TMP/val.out" 2>&1; then
 	ok "exposure_change events valid"
 else bad "exposure_change events: $(head -c 300 "$LAB_TMP/val.out")"; fi
-check "none since the last scan" 0 "$(req "$LAB_TMP/ch4.ndjson" GET "/v1/changes?since=$(field "$c" 'd["scan_id"]')" > /dev/null; wc -l < "$LAB_TMP/ch4.ndjson")"
+check "none since the last scan" 0 "$(req "$LAB_TMP/ch4.ndjson" GET "/v1/changes?since=$(scan_field "$c" 'd["scan_id"]')" > /dev/null; wc -l < "$LAB_TMP/ch4.ndjson")"
 check "400 bad since" 400 "$(req "$LAB_TMP/e.json" GET "/v1/changes?since=yesterday")"
 check "400 bad time" 400 "$(req /dev/null GET "/v1/changes?since=2026-13-40T99:00:00Z")"
 check "400 unknown scan" 400 "$(req /dev/null GET "/v1/changes?since=0123456789abcdef")"
@@ -242,7 +214,7 @@ kill -TERM "$SERVE_PID"
 wait "$SERVE_PID"
 check "serve exits 0" 0 "$?"
 serve_start "$LAB_TMP/serve4.err"
-check "a cancelled scan is not resumed at a start" interrupted "$(field "$d" 'd["state"]')"
+check "a cancelled scan is not resumed at a start" interrupted "$(scan_field "$d" 'd["state"]')"
 check "nothing queued at that start" 0 "$(req "$LAB_TMP/m.txt" GET /metrics > /dev/null; awk '$1 == "fastport_queue_length" {print $2}' "$LAB_TMP/m.txt")"
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID"

@@ -14,6 +14,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=$(cd "${1:-$HERE/../../build/fast}" && pwd)
 export BUILD
 . "$HERE/../lab/lib.sh"
+. "$HERE/../lab/serve_lib.sh"
 set +e
 PASS=0
 FAIL=0
@@ -36,35 +37,13 @@ TOK=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf '%s\n' "$TOK" > "$LAB_TMP/token"
 chmod 600 "$LAB_TMP/token"
 URL=http://127.0.0.1:8700
-ip netns exec "$NS_S" "$FASTPORT" serve --listen 127.0.0.1:8700 --allow 198.19.0.0/24 \
+SERVE_START_TRIES=100
+WAIT_STATE_TRIES=600
+WAIT_STATE_PAUSE=0.1
+serve_launch "$LAB_TMP/serve.err" --listen 127.0.0.1:8700 --allow 198.19.0.0/24 \
 	--allow-reserved --token-file "$LAB_TMP/token" --store "sqlite:$LAB_TMP/store.db" \
-	--max-rate 50000 --max-scans 1 2> "$LAB_TMP/serve.err" &
-SERVE_PID=$!
-LAB_PIDS+=("$SERVE_PID")
-for _ in $(seq 100); do
-	in_s curl -sf "$URL/healthz" > /dev/null 2>&1 && break
-	kill -0 "$SERVE_PID" 2>/dev/null || break
-	sleep 0.1
-done
-in_s curl -sf "$URL/healthz" > /dev/null || { cat "$LAB_TMP/serve.err"; die "serve did not start"; }
+	--max-rate 50000 --max-scans 1
 
-req() {
-	local out=$1 m=$2 p=$3
-	shift 3
-	in_s curl -s -o "$out" -w '%{http_code}' -X "$m" -H "Authorization: Bearer $TOK" "$@" "$URL$p"
-}
-jget() { "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {"d": d}))' "$@"; }
-wait_state() {
-	local id=$1 s
-	shift
-	for _ in $(seq 600); do
-		req "$LAB_TMP/ws.json" GET "/v1/scans/$id" > /dev/null
-		s=$(jget "$LAB_TMP/ws.json" 'd["state"]')
-		for w in "$@"; do [ "$s" = "$w" ] && { echo "$s"; return 0; }; done
-		sleep 0.1
-	done
-	echo "$s"
-}
 # field PID NAME: a line of /proc/PID/status, its first value
 field() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null; }
 # kid NAME: the child of serve with that command name

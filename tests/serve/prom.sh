@@ -14,13 +14,13 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=$(cd "${1:-$HERE/../../build/fast}" && pwd)
 export BUILD
 . "$HERE/../lab/lib.sh"
+. "$HERE/../lab/serve_lib.sh"
 set +e
 PASS=0
 FAIL=0
 ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
 bad() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
 check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: want '$2', got '$3'"; fi; }
-jget() { "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {"d": d}))' "$@"; }
 
 for t in prometheus promtool readelf curl; do
 	command -v "$t" > /dev/null || die "$t is missing (tools/install-deps test)"
@@ -35,17 +35,11 @@ URL=http://127.0.0.1:8700
 # Where serve has --state-dir (tasks and checkpoints), it goes to the lab's temporary directory.
 STATE=()
 "$FASTPORT" serve --help 2> /dev/null | grep -q -- --state-dir && STATE=(--state-dir "$LAB_TMP/state")
-ip netns exec "$NS_S" "$FASTPORT" serve "${STATE[@]}" --listen 127.0.0.1:8700 --allow 198.19.0.0/24 --allow-reserved \
-	--token-file "$LAB_TMP/token" --store none --max-rate 50000 2> "$LAB_TMP/serve.err" &
-SERVE_PID=$!
-LAB_PIDS+=("$SERVE_PID")
-for _ in $(seq 100); do
-	in_s curl -sf "$URL/healthz" > /dev/null 2>&1 && break
-	kill -0 "$SERVE_PID" 2>/dev/null || break
-	sleep 0.1
-done
-in_s curl -sf "$URL/healthz" > /dev/null || { cat "$LAB_TMP/serve.err"; die "serve did not start"; }
-req() { in_s curl -s -o "$1" -w '%{http_code}' -H "Authorization: Bearer $TOK" "${@:3}" "$URL$2"; }
+SERVE_START_TRIES=100
+WAIT_STATE_TRIES=3000
+WAIT_STATE_PAUSE=0.1
+serve_launch "$LAB_TMP/serve.err" "${STATE[@]}" --listen 127.0.0.1:8700 --allow 198.19.0.0/24 --allow-reserved \
+	--token-file "$LAB_TMP/token" --store none --max-rate 50000
 
 # ---- Prometheus, unprivileged, in the namespace ----
 # Its directory is nobody's; the lab's own stays closed to it but for passing through.
@@ -86,19 +80,12 @@ check "prometheus runs as nobody" nobody "$(ps -o user= -p "$PROM_PID" | tr -d '
 
 # ---- a scan while it scrapes ----
 task='{"targets":["198.19.0.0/28"],"ports":"22,80,443,8080","states":["open","closed"],"allow_reserved":true,"rate":20000}'
-check "POST a scan" 201 "$(req "$LAB_TMP/s.json" /v1/scans -d "$task")"
+check "POST a scan" 201 "$(req "$LAB_TMP/s.json" POST /v1/scans -d "$task")"
 id=$(jget "$LAB_TMP/s.json" 'd["id"]')
-state=
-for _ in $(seq 3000); do
-	req "$LAB_TMP/st.json" "/v1/scans/$id" > /dev/null
-	state=$(jget "$LAB_TMP/st.json" 'd["state"]')
-	case $state in complete|failed|interrupted) break ;; esac
-	sleep 0.1
-done
-check "scan complete" complete "$state"
-sent=$(jget "$LAB_TMP/st.json" 'd["counters"]["sent"]')
+check "scan complete" complete "$(wait_state "$id" complete failed interrupted)"
+sent=$(scan_field "$id" 'd["counters"]["sent"]')
 
-check "GET /metrics" 200 "$(req "$LAB_TMP/m.txt" /metrics)"
+check "GET /metrics" 200 "$(req "$LAB_TMP/m.txt" GET /metrics)"
 if promtool check metrics < "$LAB_TMP/m.txt" > "$LAB_TMP/promtool.out" 2>&1; then ok "promtool check metrics"
 else bad "promtool check metrics: $(cat "$LAB_TMP/promtool.out")"; fi
 
