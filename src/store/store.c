@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,26 +39,32 @@ void store_now(char buf[static 32])
 	snprintf(buf + n, 32 - n, ".%06ldZ", ts.tv_nsec / 1000);
 }
 
+static bool trace_on;
+static struct timespec trace_t0;
+static pthread_once_t trace_once = PTHREAD_ONCE_INIT;
+
+static void trace_init(void)
+{
+	trace_on = getenv("FASTPORT_STORE_TRACE") != NULL;
+	clock_gettime(CLOCK_MONOTONIC, &trace_t0);
+}
+
 void store_trace(const char *fmt, ...)
 {
-	static int on = -1;
-	static struct timespec t0;
 	struct timespec t;
 	char buf[256];
 	va_list ap;
 
-	if (on < 0) {
-		on = getenv("FASTPORT_STORE_TRACE") != NULL;
-		clock_gettime(CLOCK_MONOTONIC, &t0);
-	}
-	if (!on)
+	pthread_once(&trace_once, trace_init);
+	if (!trace_on)
 		return;
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "fastport: store +%.3f: %s\n",
-		(double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9, buf);
+		(double)(t.tv_sec - trace_t0.tv_sec) + (double)(t.tv_nsec - trace_t0.tv_nsec) / 1e9,
+		buf);
 }
 
 static const char *const state_names[] = {
