@@ -2,8 +2,10 @@
 /*
  * The store as an event consumer: the CLI hands it each threat_event_v1
  * line of a scan (from its fp_event_cb); a writer thread of its own parses
- * them (jansson) and stores them in batched transactions, so the scan's
- * threads only copy the line into a queue.
+ * them (src/store/event_fast.c, else jansson) and stores them in batched
+ * transactions, so the scan's threads only copy the line into a queue. A
+ * batch's transaction is open only while the writer stores it: other
+ * writers of the store get the lock between batches.
  *
  * Shape of a sink: open, event..., flush..., finish, close. sink_store_event
  * may be called from any thread but never from two at once (the scanner's
@@ -17,8 +19,8 @@
 struct sink_store_opts {
 	const char *scope;       /* scope key (required) */
 	const char *scope_desc;  /* readable scope, may be NULL */
-	unsigned batch_events;   /* commit at least every N events (0: 50000) */
-	unsigned batch_ms;       /* and at least every N ms (0: 1000) */
+	unsigned batch_events;   /* a batch is due at N events (0: 50000) */
+	unsigned batch_ms;       /* or N ms after its first (0: 1000) */
 	bool strict;             /* a line that does not parse fails the sink
 				  * (otherwise it is counted and skipped) */
 };
