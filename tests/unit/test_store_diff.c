@@ -225,8 +225,8 @@ static void test_side_text(void **state)
 			"fastport-side 1 1\n198.19.0.1\t70000\ttcp\t0\t\t\t\t\t\t\t\t\n",
 			"fastport-side 1 1\n198.19.0.x\t22\ttcp\t0\t\t\t\t\t\t\t\t\n",
 			"fastport-side 1 1\n198.19.0.1\t22\ttcp\t1\to\\qpen\t\t\t\t\t\t\t\n",
-			"fastport-side 1 2\n198.19.0.2\t22\ttcp\t0\t\t\t\t\t\t\t\t\n"
-			"198.19.0.1\t22\ttcp\t0\t\t\t\t\t\t\t\t\n",                /* out of order */
+			("fastport-side 1 2\n198.19.0.2\t22\ttcp\t0\t\t\t\t\t\t\t\t\n"
+			 "198.19.0.1\t22\ttcp\t0\t\t\t\t\t\t\t\t\n"),              /* out of order */
 			"fastport-side 1 1\n198.19.0.1\t22\ttcp\t0\t\t\t\t\t\t\t\n", /* 11 fields */
 		};
 
