@@ -353,39 +353,33 @@ int diff_walk(struct diff_side *before, struct diff_side *after,
 	return ret;
 }
 
+struct run_ctx {
+	const struct diff_ctx *ctx;
+	diff_cb cb;
+	void *ud;
+};
+
+static int run_port(const struct diff_port *b, const struct diff_port *a, void *ud)
+{
+	const struct run_ctx *r = ud;
+
+	if (diff_port_open(b) && !diff_port_open(a))
+		return emit(DIFF_CLOSED, b, a, r->ctx, r->cb, r->ud);
+	if (!diff_port_open(b) && diff_port_open(a))
+		return emit(DIFF_OPENED, b, a, r->ctx, r->cb, r->ud);
+	if (diff_port_open(b) && b->has_service && a->has_service &&
+	    (str_differs(b->service, a->service) || str_differs(b->product, a->product) ||
+	     str_differs(b->version, a->version) || str_differs(b->cert_sha256, a->cert_sha256)))
+		return emit(DIFF_SERVICE_CHANGED, b, a, r->ctx, r->cb, r->ud);
+	return 0;
+}
+
 int diff_run(struct diff_side *before, struct diff_side *after, const struct diff_ctx *ctx,
 	     diff_cb cb, void *ud)
 {
-	size_t i = 0, j = 0;
-	int ret = 0;
+	struct run_ctx r = { ctx, cb, ud };
 
-	diff_side_finish(before);
-	diff_side_finish(after);
-	while (ret == 0 && (i < before->n || j < after->n)) {
-		const struct diff_port *b = NULL, *a = NULL;
-		int c;
-
-		if (i == before->n)
-			c = 1;
-		else if (j == after->n)
-			c = -1;
-		else
-			c = port_cmp(&before->v[i], &after->v[j]);
-		if (c <= 0)
-			b = &before->v[i++];
-		if (c >= 0)
-			a = &after->v[j++];
-		if (diff_port_open(b) && !diff_port_open(a))
-			ret = emit(DIFF_CLOSED, b, a, ctx, cb, ud);
-		else if (!diff_port_open(b) && diff_port_open(a))
-			ret = emit(DIFF_OPENED, b, a, ctx, cb, ud);
-		else if (diff_port_open(b) && b->has_service && a->has_service &&
-			 (str_differs(b->service, a->service) || str_differs(b->product, a->product) ||
-			  str_differs(b->version, a->version) ||
-			  str_differs(b->cert_sha256, a->cert_sha256)))
-			ret = emit(DIFF_SERVICE_CHANGED, b, a, ctx, cb, ud);
-	}
-	return ret;
+	return diff_walk(before, after, run_port, &r);
 }
 
 int diff_close_candidates(struct diff_side *before, struct diff_side *after,
