@@ -7,6 +7,7 @@
 
 #include "diff.h"
 #include "core/addr.h"
+#include "event/json.h"
 
 struct diff_chunk {
 	struct diff_chunk *next;
@@ -423,37 +424,8 @@ enum {
 #define SIDE_MAGIC "fastport-side 1 "
 #define SIDE_FIELDS 12
 
-struct tbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-static void tb_put(struct tbuf *b, const char *s, size_t n)
-{
-	if (b->oom)
-		return;
-	if (b->cap - b->len < n + 1) {
-		size_t cap = b->cap ? b->cap : 1 << 20;
-		char *p;
-
-		while (cap - b->len < n + 1)
-			cap *= 2;
-		p = realloc(b->p, cap);
-		if (!p) {
-			b->oom = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
 /* A string field, escaped; absent: nothing. */
-static void tb_str(struct tbuf *b, const char *s)
+static void tb_str(struct jbuf *b, const char *s)
 {
 	const char *run = s;
 
@@ -465,42 +437,44 @@ static void tb_str(struct tbuf *b, const char *s)
 
 		if (!e)
 			continue;
-		tb_put(b, run, (size_t)(s - run));
-		tb_put(b, e, 2);
+		jbuf_raw(b, run, (size_t)(s - run));
+		jbuf_raw(b, e, 2);
 		run = s + 1;
 	}
-	tb_put(b, run, (size_t)(s - run));
+	jbuf_raw(b, run, (size_t)(s - run));
 }
 
 char *diff_side_dump(struct diff_side *d, bool times, size_t *len)
 {
-	struct tbuf b = { 0 };
-	char head[64];
+	struct jbuf b;
+	char num[48];
 
+	jbuf_init(&b);
 	diff_side_finish(d);
-	tb_put(&b, head, (size_t)snprintf(head, sizeof(head), SIDE_MAGIC "%zu\n", d->n));
+	jbuf_lit(&b, SIDE_MAGIC);
+	jbuf_u64(&b, d->n);
+	jbuf_char(&b, '\n');
 	for (size_t i = 0; i < d->n && !b.oom; i++) {
 		const struct diff_port *p = &d->v[i];
 		const char *f[8] = { p->state, p->reason, p->service, p->product, p->version,
 				     p->cert_sha256, p->confirmed, times ? p->time : NULL };
 		unsigned flags = p->has_service ? SF_HAS_SERVICE : 0;
-		char num[48];
 
 		for (int k = 0; k < 8; k++)
 			if (f[k])
 				flags |= 1U << k;
 		tb_str(&b, p->ip);
-		tb_put(&b, num, (size_t)snprintf(num, sizeof(num), "\t%u\t", p->port));
+		jbuf_raw(&b, num, (size_t)snprintf(num, sizeof(num), "\t%u\t", p->port));
 		tb_str(&b, p->protocol);
-		tb_put(&b, num, (size_t)snprintf(num, sizeof(num), "\t%x", flags));
+		jbuf_raw(&b, num, (size_t)snprintf(num, sizeof(num), "\t%x", flags));
 		for (int k = 0; k < 8; k++) {
-			tb_put(&b, "\t", 1);
+			jbuf_char(&b, '\t');
 			tb_str(&b, f[k]);
 		}
-		tb_put(&b, "\n", 1);
+		jbuf_char(&b, '\n');
 	}
 	if (b.oom) {
-		free(b.p);
+		jbuf_free(&b);
 		return NULL;
 	}
 	*len = b.len;
