@@ -10,6 +10,15 @@
 #   WAIT_STATE_TRIES   wait_state's looks at the scan (1200)
 #   WAIT_STATE_PAUSE   seconds between them (0.2)
 
+# The checks' tally: ok NAME and bad NAME print a line and count it in
+# PASS or FAIL; check NAME WANT GOT is ok when GOT is WANT, else bad (and
+# returns 1). Each script prints the tally at its end.
+PASS=0
+FAIL=0
+ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
+bad() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
+check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: want '$2', got '$3'"; return 1; fi; }
+
 # serve_launch LOG ARGS...: starts `fastport serve ARGS...` in NS_S with
 # its standard error in LOG, sets SERVE_PID (also in LAB_PIDS, so the lab
 # stops it) and returns once GET /healthz answers; if serve exits or does

@@ -16,12 +16,6 @@ export BUILD
 . "$HERE/../lab/lib.sh"
 . "$HERE/../lab/serve_lib.sh"
 set +e
-PASS=0
-FAIL=0
-
-ok() { PASS=$((PASS + 1)); echo "ok   $*"; }
-bad() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1: want '$2', got '$3'"; fi; }
 
 [ "$(id -u)" = 0 ] || die "needs root"
 MODE=$("$FASTPORT" --version | awk '/^build-mode:/ {print $2}')
